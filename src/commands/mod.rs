@@ -1,0 +1,202 @@
+//! Commands: one table describing every command (name, arity, flags, key positions, ACL
+//! categories, handler), and the dispatcher that checks a request against it and runs it.
+//!
+//! Handlers are plain synchronous functions `fn(&mut Ctx, &[Bytes]) -> Result<(), CmdError>`:
+//! they parse their arguments, apply them, and describe the reply through [`ReplyBuf`]. They never
+//! await and never touch the socket.
+
+pub mod client;
+pub mod connection;
+pub mod keys;
+pub mod pubsub;
+pub mod server;
+pub mod table;
+
+use crate::protocol::ReplyBuf;
+use crate::server::connection::{ConnState, ReplyMode};
+use crate::server::Shared;
+use bytes::Bytes;
+use std::sync::Arc;
+pub use table::{lookup, CommandSpec, COMMANDS};
+use thiserror::Error;
+
+/// Everything a command handler may use.
+pub struct Ctx<'a> {
+    /// Server-wide state.
+    pub shared: &'a Arc<Shared>,
+    /// The calling connection's private state.
+    pub conn: &'a mut ConnState,
+    /// Where the reply goes.
+    pub out: &'a mut ReplyBuf,
+}
+
+impl Ctx<'_> {
+    /// Moves replies encoded so far into the client's outbox, so that frames queued directly
+    /// (pub/sub confirmations) follow them in order.
+    pub fn flush(&mut self) {
+        if !self.out.is_empty() {
+            let limit = self.shared.output_limits.get(self.conn.handle.class());
+            self.conn.handle.outbox.push(self.out.take(), limit);
+        }
+    }
+}
+
+/// A command failure, rendered as a Redis error reply with the same text Redis uses.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum CmdError {
+    #[error("ERR wrong number of arguments for '{0}' command")]
+    WrongArity(String),
+    #[error("ERR syntax error")]
+    Syntax,
+    #[error("ERR value is not an integer or out of range")]
+    NotInteger,
+    #[error("ERR value is not a valid float")]
+    NotFloat,
+    #[error("ERR {0}")]
+    Other(String),
+    /// An error whose text already carries its code (NOAUTH, WRONGPASS, NOPROTO, ...).
+    #[error("{0}")]
+    Coded(String),
+    #[error("WRONGTYPE Operation against a key holding the wrong kind of value")]
+    WrongType,
+}
+
+/// The result of a command handler.
+pub type CmdResult = Result<(), CmdError>;
+
+/// Lower-cases a command name into a small stack buffer for table lookups.
+fn lowercase_name(name: &[u8], buf: &mut [u8; 32]) -> Option<usize> {
+    if name.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    Some(name.len())
+}
+
+/// Renders an argument for an error message as Redis's `%.128s` does (bytes up to the first NUL,
+/// at most 128), lossily decoded.
+pub fn arg_for_error(arg: &[u8], max: usize) -> String {
+    let end = arg
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(arg.len())
+        .min(max);
+    String::from_utf8_lossy(&arg[..end]).into_owned()
+}
+
+fn unknown_command(args: &[Bytes]) -> CmdError {
+    let mut rest = String::new();
+    for a in &args[1..] {
+        if rest.len() >= 128 {
+            break;
+        }
+        let room = 128 - rest.len();
+        rest.push('\'');
+        rest.push_str(&arg_for_error(a, room));
+        rest.push_str("' ");
+    }
+    CmdError::Other(format!(
+        "unknown command '{}', with args beginning with: {}",
+        arg_for_error(&args[0], 128),
+        rest
+    ))
+}
+
+/// Commands allowed in RESP2 while subscribed.
+fn allowed_in_pubsub_context(name: &str) -> bool {
+    matches!(
+        name,
+        "subscribe"
+            | "ssubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "unsubscribe"
+            | "punsubscribe"
+            | "ping"
+            | "quit"
+            | "reset"
+    )
+}
+
+/// Resolves `args` to a command (or subcommand) spec, or the error Redis gives.
+pub fn resolve(args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {
+    let mut buf = [0u8; 32];
+    let spec = lowercase_name(&args[0], &mut buf)
+        .and_then(|n| std::str::from_utf8(&buf[..n]).ok())
+        .and_then(lookup)
+        .ok_or_else(|| unknown_command(args))?;
+    if spec.subcommands.is_empty() || args.len() < 2 {
+        return Ok(spec);
+    }
+    let mut sbuf = [0u8; 32];
+    lowercase_name(&args[1], &mut sbuf)
+        .and_then(|n| std::str::from_utf8(&sbuf[..n]).ok())
+        .and_then(|sub| spec.subcommands.iter().find(|s| s.subname() == sub))
+        .ok_or_else(|| {
+            CmdError::Other(format!(
+                "unknown subcommand '{}'. Try {} HELP.",
+                arg_for_error(&args[1], 128),
+                spec.name.to_ascii_uppercase()
+            ))
+        })
+}
+
+/// Checks and runs one command, writing its reply (or error) to `ctx.out`.
+pub fn execute(ctx: &mut Ctx<'_>, args: Vec<Bytes>) {
+    let reply_start = ctx.out.len();
+    let result = check_and_run(ctx, &args);
+    if let Err(e) = result {
+        ctx.shared
+            .stats
+            .total_error_replies
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::debug!(id = ctx.conn.handle.id, "error reply: {e}");
+        ctx.out.error(&e.to_string());
+    }
+    match ctx.conn.reply_mode {
+        ReplyMode::On => {}
+        ReplyMode::Off => ctx.out.truncate(reply_start),
+        ReplyMode::Skip => {
+            ctx.out.truncate(reply_start);
+            ctx.conn.reply_mode = ReplyMode::On;
+        }
+        ReplyMode::SkipNext => {
+            ctx.out.truncate(reply_start);
+            ctx.conn.reply_mode = ReplyMode::Skip;
+        }
+    }
+}
+
+fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let spec = resolve(args)?;
+    if !spec.arity_ok(args.len()) {
+        return Err(CmdError::WrongArity(spec.name.to_string()));
+    }
+    if !ctx.conn.authenticated && !spec.has_flag("no_auth") {
+        return Err(CmdError::Coded("NOAUTH Authentication required.".into()));
+    }
+    let base = spec.name.split('|').next().unwrap_or(spec.name);
+    if ctx.conn.in_pubsub()
+        && ctx.out.protocol() == crate::protocol::Protocol::Resp2
+        && !allowed_in_pubsub_context(base)
+    {
+        return Err(CmdError::Other(format!(
+            "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            spec.name
+        )));
+    }
+    ctx.conn.handle.info().last_cmd = spec.name;
+    (spec.handler)(ctx, args)
+}
+
+/// Parses an integer argument with Redis's rules and error text.
+pub fn parse_int(arg: &[u8]) -> Result<i64, CmdError> {
+    crate::protocol::parser::parse_i64(arg).ok_or(CmdError::NotInteger)
+}
+
+/// Compares an argument to a keyword, ignoring ASCII case.
+pub fn eq_ic(arg: &[u8], keyword: &str) -> bool {
+    arg.eq_ignore_ascii_case(keyword.as_bytes())
+}

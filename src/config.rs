@@ -1,0 +1,619 @@
+//! Server configuration: the directives Herald supports, parsed from a redis.conf-style file,
+//! from `--directive value` arguments, and changed at run time by CONFIG SET.
+//!
+//! One table ([`DIRECTIVES`]) names every directive with how to read and write it, so that the
+//! config file, the command line, CONFIG GET (with glob patterns) and CONFIG SET agree.
+
+use crate::protocol::parser::split_args;
+use crate::pubsub::glob::glob_match;
+use std::fmt::Write as _;
+use thiserror::Error;
+
+/// The Redis version whose behaviour Herald follows; reported as `redis_version`.
+pub const REDIS_COMPAT_VERSION: &str = "7.4.0";
+/// Herald's own version.
+pub const HERALD_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Why a directive could not be applied.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The name is not a directive Herald knows.
+    #[error("Bad directive or wrong number of arguments")]
+    UnknownDirective(String),
+    /// The value could not be parsed or is out of range.
+    #[error("{0}")]
+    BadValue(String),
+    /// The directive can only be set at start-up.
+    #[error("can't set immutable config")]
+    Immutable,
+    /// A config file could not be read or had an error on a line.
+    #[error("{0}")]
+    File(String),
+}
+
+/// Output buffer limits for one client class (`client-output-buffer-limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutputLimit {
+    /// Disconnect as soon as the buffer exceeds this many bytes (0 = no limit).
+    pub hard: u64,
+    /// Disconnect when the buffer stays above this many bytes ...
+    pub soft: u64,
+    /// ... for this many seconds.
+    pub soft_seconds: u64,
+}
+
+/// The client classes that have output buffer limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientClass {
+    /// Ordinary clients.
+    Normal,
+    /// Replicas (kept for config compatibility).
+    Replica,
+    /// Clients subscribed to at least one channel or pattern.
+    Pubsub,
+}
+
+/// All configuration values.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: Vec<String>,
+    pub port: u16,
+    pub databases: usize,
+    pub requirepass: Option<Vec<u8>>,
+    pub maxclients: usize,
+    pub timeout: u64,
+    pub tcp_keepalive: u64,
+    pub tcp_backlog: u32,
+    pub proto_max_bulk_len: i64,
+    pub client_query_buffer_limit: u64,
+    pub output_limits: [OutputLimit; 3],
+    pub loglevel: String,
+    pub hz: u64,
+    pub notify_keyspace_events: String,
+    pub protected_mode: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: vec!["127.0.0.1".into(), "-::1".into()],
+            port: 6379,
+            databases: 16,
+            requirepass: None,
+            maxclients: 10000,
+            timeout: 0,
+            tcp_keepalive: 300,
+            tcp_backlog: 511,
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            output_limits: [
+                OutputLimit::default(),
+                OutputLimit {
+                    hard: 256 * 1024 * 1024,
+                    soft: 64 * 1024 * 1024,
+                    soft_seconds: 60,
+                },
+                OutputLimit {
+                    hard: 32 * 1024 * 1024,
+                    soft: 8 * 1024 * 1024,
+                    soft_seconds: 60,
+                },
+            ],
+            loglevel: "notice".into(),
+            hz: 10,
+            notify_keyspace_events: String::new(),
+            protected_mode: true,
+        }
+    }
+}
+
+/// One configuration directive: its name and how to read and write it.
+pub struct Directive {
+    /// The name as written in the config file and CONFIG GET/SET.
+    pub name: &'static str,
+    /// False for directives only settable at start-up.
+    pub mutable: bool,
+    /// Renders the current value as CONFIG GET shows it.
+    pub get: fn(&Config) -> String,
+    /// Parses and applies a value (the arguments after the name, joined by spaces).
+    pub set: fn(&mut Config, &[String]) -> Result<(), String>,
+}
+
+fn one(args: &[String]) -> Result<&str, String> {
+    match args {
+        [v] => Ok(v.as_str()),
+        _ => Err("wrong number of arguments".into()),
+    }
+}
+
+fn parse_uint(args: &[String]) -> Result<u64, String> {
+    let v = one(args)?;
+    parse_memory(v).ok_or_else(|| "argument couldn't be parsed into an integer".to_string())
+}
+
+fn parse_bool(args: &[String]) -> Result<bool, String> {
+    match one(args)?.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// Parses a memory amount as Redis's `memtoull`: a number with an optional unit `b`, `k`
+/// (1000), `kb` (1024), `m`, `mb`, `g`, `gb` (case-insensitive).
+pub fn parse_memory(s: &str) -> Option<u64> {
+    let lower = s.to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (num, unit) = lower.split_at(split);
+    if num.is_empty() {
+        return None;
+    }
+    let mul: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    num.parse::<u64>().ok()?.checked_mul(mul)
+}
+
+fn class_name(i: usize) -> &'static str {
+    ["normal", "replica", "pubsub"][i]
+}
+
+fn parse_output_limits(cfg: &mut Config, args: &[String]) -> Result<(), String> {
+    // Accept either separate arguments or one string holding them all (CONFIG SET form).
+    let words: Vec<String> = args
+        .iter()
+        .flat_map(|a| a.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    if words.is_empty() || !words.len().is_multiple_of(4) {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    let mut new = cfg.output_limits;
+    for chunk in words.chunks(4) {
+        let class = match chunk[0].to_ascii_lowercase().as_str() {
+            "normal" => 0,
+            "replica" | "slave" => 1,
+            "pubsub" => 2,
+            _ => {
+                return Err("Invalid client class specified in buffer limit configuration.".into())
+            }
+        };
+        let hard = parse_memory(&chunk[1]);
+        let soft = parse_memory(&chunk[2]);
+        let secs = chunk[3].parse::<u64>().ok();
+        match (hard, soft, secs) {
+            (Some(hard), Some(soft), Some(soft_seconds)) => {
+                new[class] = OutputLimit {
+                    hard,
+                    soft,
+                    soft_seconds,
+                }
+            }
+            _ => {
+                return Err(
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .into(),
+                )
+            }
+        }
+    }
+    cfg.output_limits = new;
+    Ok(())
+}
+
+/// Every directive Herald supports, in the order CONFIG GET * lists them.
+pub static DIRECTIVES: &[Directive] = &[
+    Directive {
+        name: "bind",
+        mutable: false,
+        get: |c| c.bind.join(" "),
+        set: |c, a| {
+            let words: Vec<String> = a
+                .iter()
+                .flat_map(|s| s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+                .collect();
+            if words.is_empty() {
+                return Err("wrong number of arguments".into());
+            }
+            c.bind = words;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "port",
+        mutable: false,
+        get: |c| c.port.to_string(),
+        set: |c, a| {
+            c.port = one(a)?
+                .parse()
+                .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "databases",
+        mutable: false,
+        get: |c| c.databases.to_string(),
+        set: |c, a| {
+            let n = parse_uint(a)?;
+            if n == 0 || n > 1_000_000 {
+                return Err("argument must be between 1 and 2147483647 inclusive".into());
+            }
+            c.databases = n as usize;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "requirepass",
+        mutable: true,
+        get: |c| {
+            c.requirepass
+                .as_ref()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .unwrap_or_default()
+        },
+        set: |c, a| {
+            let v = one(a)?;
+            c.requirepass = if v.is_empty() {
+                None
+            } else {
+                Some(v.as_bytes().to_vec())
+            };
+            Ok(())
+        },
+    },
+    Directive {
+        name: "maxclients",
+        mutable: true,
+        get: |c| c.maxclients.to_string(),
+        set: |c, a| {
+            let n = parse_uint(a)?;
+            if n == 0 {
+                return Err("argument must be between 1 and 4294967295 inclusive".into());
+            }
+            c.maxclients = n as usize;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "timeout",
+        mutable: true,
+        get: |c| c.timeout.to_string(),
+        set: |c, a| {
+            c.timeout = parse_uint(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tcp-keepalive",
+        mutable: true,
+        get: |c| c.tcp_keepalive.to_string(),
+        set: |c, a| {
+            c.tcp_keepalive = parse_uint(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tcp-backlog",
+        mutable: false,
+        get: |c| c.tcp_backlog.to_string(),
+        set: |c, a| {
+            c.tcp_backlog = u32::try_from(parse_uint(a)?).map_err(|e| e.to_string())?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "proto-max-bulk-len",
+        mutable: true,
+        get: |c| c.proto_max_bulk_len.to_string(),
+        set: |c, a| {
+            let n = parse_uint(a)?;
+            if n < 1024 * 1024 {
+                return Err(
+                    "argument must be between 1048576 and 9223372036854775807 inclusive".into(),
+                );
+            }
+            c.proto_max_bulk_len = i64::try_from(n).map_err(|e| e.to_string())?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "client-query-buffer-limit",
+        mutable: true,
+        get: |c| c.client_query_buffer_limit.to_string(),
+        set: |c, a| {
+            let n = parse_uint(a)?;
+            if n < 1024 * 1024 {
+                return Err(
+                    "argument must be between 1048576 and 9223372036854775807 inclusive".into(),
+                );
+            }
+            c.client_query_buffer_limit = n;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "client-output-buffer-limit",
+        mutable: true,
+        get: |c| {
+            let mut s = String::new();
+            for (i, l) in c.output_limits.iter().enumerate() {
+                if i > 0 {
+                    s.push(' ');
+                }
+                let _ = write!(
+                    s,
+                    "{} {} {} {}",
+                    class_name(i),
+                    l.hard,
+                    l.soft,
+                    l.soft_seconds
+                );
+            }
+            s
+        },
+        set: parse_output_limits,
+    },
+    Directive {
+        name: "loglevel",
+        mutable: true,
+        get: |c| c.loglevel.clone(),
+        set: |c, a| {
+            let v = one(a)?.to_ascii_lowercase();
+            match v.as_str() {
+                "debug" | "verbose" | "notice" | "warning" | "nothing" => {
+                    c.loglevel = v;
+                    Ok(())
+                }
+                _ => Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into()),
+            }
+        },
+    },
+    Directive {
+        name: "hz",
+        mutable: true,
+        get: |c| c.hz.to_string(),
+        set: |c, a| {
+            c.hz = parse_uint(a)?.clamp(1, 500);
+            Ok(())
+        },
+    },
+    Directive {
+        name: "notify-keyspace-events",
+        mutable: true,
+        get: |c| c.notify_keyspace_events.clone(),
+        set: |c, a| {
+            let v = one(a)?;
+            if !v.chars().all(|ch| "KEg$lshzxetmdnA".contains(ch)) {
+                return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into());
+            }
+            c.notify_keyspace_events = v.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "protected-mode",
+        mutable: true,
+        get: |c| yes_no(c.protected_mode),
+        set: |c, a| {
+            c.protected_mode = parse_bool(a)?;
+            Ok(())
+        },
+    },
+    // Herald does not persist yet; these report that truthfully so tools that ask
+    // (redis-benchmark, redis-cli) see a server with persistence off.
+    Directive {
+        name: "save",
+        mutable: false,
+        get: |_| String::new(),
+        set: |_, _| Ok(()),
+    },
+    Directive {
+        name: "appendonly",
+        mutable: false,
+        get: |_| "no".into(),
+        set: |_, a| match parse_bool(a)? {
+            false => Ok(()),
+            true => Err("appendonly is not supported by this version of Herald".into()),
+        },
+    },
+];
+
+/// Finds a directive by name (case-insensitive), accepting Redis's old `slave` aliases.
+pub fn directive(name: &str) -> Option<&'static Directive> {
+    let lower = name.to_ascii_lowercase();
+    DIRECTIVES.iter().find(|d| d.name == lower)
+}
+
+impl Config {
+    /// Applies one directive with its arguments (`port 6380`).
+    pub fn apply(&mut self, name: &str, args: &[String]) -> Result<(), ConfigError> {
+        let d = directive(name).ok_or_else(|| ConfigError::UnknownDirective(name.to_string()))?;
+        (d.set)(self, args).map_err(ConfigError::BadValue)
+    }
+
+    /// Applies a CONFIG SET at run time.
+    pub fn set_runtime(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+        let d = directive(name).ok_or_else(|| ConfigError::UnknownDirective(name.to_string()))?;
+        if !d.mutable {
+            return Err(ConfigError::Immutable);
+        }
+        (d.set)(self, &[value.to_string()]).map_err(ConfigError::BadValue)
+    }
+
+    /// Name/value pairs of the directives whose names match any of the glob `patterns`.
+    pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
+        DIRECTIVES
+            .iter()
+            .filter(|d| {
+                patterns
+                    .iter()
+                    .any(|p| glob_match(&p.to_ascii_lowercase(), d.name.as_bytes()))
+            })
+            .map(|d| (d.name, (d.get)(self)))
+            .collect()
+    }
+
+    /// Applies the text of a config file: one directive per line, `#` comments, quoted
+    /// arguments as in redis.conf.
+    pub fn apply_text(&mut self, text: &str) -> Result<(), ConfigError> {
+        for (lineno, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let words = split_args(line.as_bytes()).ok_or_else(|| {
+                ConfigError::File(format!("line {}: unbalanced quotes", lineno + 1))
+            })?;
+            let words: Vec<String> = words
+                .iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            let Some((name, args)) = words.split_first() else {
+                continue;
+            };
+            self.apply(name, args).map_err(|e| {
+                ConfigError::File(format!(
+                    "*** FATAL CONFIG FILE ERROR ***\nline {}: >>> '{}'\n{}",
+                    lineno + 1,
+                    line,
+                    e
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Builds a configuration from redis-server style arguments:
+    /// `[/path/to/config] [--directive value ...]`. Returns `Ok(None)` for nothing to override.
+    pub fn from_args(args: &[String]) -> Result<Config, ConfigError> {
+        let mut cfg = Config::default();
+        let mut rest = args;
+        if let Some(first) = rest.first() {
+            if !first.starts_with("--") {
+                let text = std::fs::read_to_string(first).map_err(|e| {
+                    ConfigError::File(format!(
+                        "Fatal error, can't open config file '{first}': {e}"
+                    ))
+                })?;
+                cfg.apply_text(&text)?;
+                rest = &rest[1..];
+            }
+        }
+        // As redis-server does, turn `--name v1 v2 --other v` into config lines appended
+        // after the file's contents.
+        let mut i = 0;
+        while i < rest.len() {
+            let Some(name) = rest[i].strip_prefix("--") else {
+                return Err(ConfigError::File(format!(
+                    "Invalid argument '{}': options start with --",
+                    rest[i]
+                )));
+            };
+            let mut values = Vec::new();
+            i += 1;
+            while i < rest.len() && !rest[i].starts_with("--") {
+                values.push(rest[i].clone());
+                i += 1;
+            }
+            cfg.apply(name, &values)
+                .map_err(|e| ConfigError::File(format!("Invalid option --{name}: {e}")))?;
+        }
+        Ok(cfg)
+    }
+
+    /// The limits for a client class.
+    pub fn output_limit(&self, class: ClientClass) -> OutputLimit {
+        self.output_limits[class as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn args_override_defaults() {
+        let cfg = Config::from_args(&s(&["--port", "6380", "--bind", "127.0.0.1", "::1"])).unwrap();
+        assert_eq!(cfg.port, 6380);
+        assert_eq!(cfg.bind, vec!["127.0.0.1", "::1"]);
+        assert_eq!(cfg.databases, 16);
+    }
+
+    #[test]
+    fn output_limits_parse_with_units() {
+        let mut cfg = Config::default();
+        cfg.set_runtime("client-output-buffer-limit", "pubsub 1mb 512kb 10")
+            .unwrap();
+        assert_eq!(
+            cfg.output_limit(ClientClass::Pubsub),
+            OutputLimit {
+                hard: 1024 * 1024,
+                soft: 512 * 1024,
+                soft_seconds: 10
+            }
+        );
+        assert_eq!(
+            (DIRECTIVES[10].get)(&cfg),
+            "normal 0 0 0 replica 268435456 67108864 60 pubsub 1048576 524288 10"
+        );
+        assert!(cfg
+            .set_runtime("client-output-buffer-limit", "bogus 1 1 1")
+            .is_err());
+    }
+
+    #[test]
+    fn config_get_globs() {
+        let cfg = Config::default();
+        let got = cfg.get_matching(&[b"*max*"]);
+        let names: Vec<_> = got.iter().map(|(n, _)| *n).collect();
+        assert!(names.contains(&"maxclients"));
+        assert!(names.contains(&"proto-max-bulk-len"));
+        assert!(!names.contains(&"port"));
+    }
+
+    #[test]
+    fn immutable_and_unknown() {
+        let mut cfg = Config::default();
+        assert_eq!(cfg.set_runtime("port", "1"), Err(ConfigError::Immutable));
+        assert!(matches!(
+            cfg.set_runtime("nope", "1"),
+            Err(ConfigError::UnknownDirective(_))
+        ));
+    }
+
+    #[test]
+    fn config_file_lines() {
+        let mut cfg = Config::default();
+        cfg.apply_text("# comment\nport 7000\nrequirepass \"se cret\"\n")
+            .unwrap();
+        assert_eq!(cfg.port, 7000);
+        assert_eq!(cfg.requirepass.as_deref(), Some(&b"se cret"[..]));
+        assert!(cfg.apply_text("nosuch 1\n").is_err());
+    }
+
+    #[test]
+    fn memory_units() {
+        assert_eq!(parse_memory("1k"), Some(1000));
+        assert_eq!(parse_memory("1KB"), Some(1024));
+        assert_eq!(parse_memory("2gb"), Some(2 << 30));
+        assert_eq!(parse_memory("x"), None);
+        assert_eq!(parse_memory("1xb"), None);
+    }
+}

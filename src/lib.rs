@@ -1,0 +1,15 @@
+//! Herald: a Redis-compatible real-time messaging server.
+//!
+//! The library is the whole server, embeddable in-process: build a [`Config`], call
+//! [`Server::start`] on a tokio runtime, read the bound port, and [`Server::shutdown`] when done.
+//! The `herald-server` binary is a thin wrapper around it.
+
+pub mod commands;
+pub mod config;
+pub mod protocol;
+pub mod pubsub;
+pub mod server;
+pub mod storage;
+
+pub use config::Config;
+pub use server::Server;

@@ -1,0 +1,329 @@
+//! One client connection: a reader task that parses and executes commands, and a writer task
+//! that sends the client's outbound queue to the socket.
+//!
+//! The reader drains every complete command in its input buffer, executes them in order, and
+//! hands the batch's replies to the outbox in one piece, so a pipeline of N commands costs one
+//! write. Pub/Sub pushes from other clients enter the same outbox, which keeps replies and pushes
+//! in one order.
+
+use super::client::ClientHandle;
+use super::outbox::CloseReason;
+use super::Shared;
+use crate::commands::{self, Ctx};
+use crate::protocol::parser::{parse_command, ParseLimits, Parsed};
+use crate::protocol::{Protocol, ReplyBuf};
+use bytes::{Bytes, BytesMut};
+use std::collections::HashSet;
+use std::io::IoSlice;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
+
+/// How much the reader asks the socket for at a time.
+const READ_CHUNK: usize = 16 * 1024;
+/// When this many reply bytes wait unsent, the reader pauses until the writer catches up, so a
+/// client that pipelines without reading cannot grow server memory without bound.
+const REPLY_BACKPRESSURE: u64 = 8 * 1024 * 1024;
+/// Frames written per vectored write.
+const WRITE_BATCH: usize = 64;
+
+/// CLIENT REPLY mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Replies are sent.
+    On,
+    /// No replies are sent.
+    Off,
+    /// Set by CLIENT REPLY SKIP itself: becomes `Skip` once that command finishes.
+    SkipNext,
+    /// The current command's reply is not sent, then replies resume.
+    Skip,
+}
+
+/// A connection's private state: only its reader task touches it.
+pub struct ConnState {
+    /// The part other tasks may see.
+    pub handle: Arc<ClientHandle>,
+    /// Selected database.
+    pub db: usize,
+    /// Whether AUTH succeeded (or no password is required).
+    pub authenticated: bool,
+    /// Subscribed channels.
+    pub channels: HashSet<Bytes>,
+    /// Subscribed patterns.
+    pub patterns: HashSet<Bytes>,
+    /// Subscribed shard channels.
+    pub shard_channels: HashSet<Bytes>,
+    /// CLIENT REPLY mode.
+    pub reply_mode: ReplyMode,
+    /// Set by QUIT: close after this batch's replies are sent.
+    pub close_after_reply: bool,
+    /// Set by DEBUG SLEEP: pause this long after the batch.
+    pub sleep: Option<Duration>,
+}
+
+impl ConnState {
+    fn new(handle: Arc<ClientHandle>, authenticated: bool) -> Self {
+        ConnState {
+            handle,
+            db: 0,
+            authenticated,
+            channels: HashSet::new(),
+            patterns: HashSet::new(),
+            shard_channels: HashSet::new(),
+            reply_mode: ReplyMode::On,
+            close_after_reply: false,
+            sleep: None,
+        }
+    }
+
+    /// Channels plus patterns: the count in (p)subscribe confirmations.
+    pub fn subscription_count(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+
+    /// True while the client is subscribed to anything (RESP2 subscribed mode).
+    pub fn in_pubsub(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
+    }
+
+    /// Publishes the subscription counts for CLIENT LIST and the output-buffer class.
+    pub fn sync_subscriptions(&self) {
+        self.handle.set_pubsub(self.in_pubsub());
+        let mut info = self.handle.info();
+        info.subscriptions = self.channels.len();
+        info.patterns = self.patterns.len();
+        info.shard_subscriptions = self.shard_channels.len();
+    }
+}
+
+/// Serves one client until it disconnects, is killed, or the server shuts down.
+pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandle>) {
+    let (mut rd, wr) = stream.into_split();
+    let writer = tokio::spawn(write_loop(wr, handle.clone(), shared.clone()));
+    let authenticated = shared.config().requirepass.is_none();
+    let mut state = ConnState::new(handle.clone(), authenticated);
+    let mut out = ReplyBuf::new(Protocol::Resp2);
+    let mut input = BytesMut::new();
+    let mut stop = shared.shutdown_signal();
+    let mut hint = 0usize;
+
+    'conn: loop {
+        // Backpressure: wait while too many reply bytes are unsent.
+        while handle.outbox.pending_bytes() > REPLY_BACKPRESSURE && handle.outbox.closed().is_none()
+        {
+            tokio::select! {
+                _ = handle.outbox.drained.notified() => {}
+                _ = handle.outbox.wake_reader.notified() => {}
+            }
+        }
+        if handle.outbox.closed().is_some() {
+            break;
+        }
+        let want = READ_CHUNK.max(hint.saturating_sub(input.len()));
+        input.reserve(want);
+        let idle_timeout = {
+            let t = shared.config().timeout;
+            (t > 0 && !state.in_pubsub()).then(|| Duration::from_secs(t))
+        };
+        let read = async {
+            match idle_timeout {
+                Some(t) => tokio::time::timeout(t, rd.read_buf(&mut input)).await.ok(),
+                None => Some(rd.read_buf(&mut input).await),
+            }
+        };
+        let n = tokio::select! {
+            r = read => match r {
+                None => {
+                    tracing::debug!(id = handle.id, "closing idle client");
+                    break 'conn;
+                }
+                Some(Ok(0)) | Some(Err(_)) => break 'conn,
+                Some(Ok(n)) => n,
+            },
+            _ = handle.outbox.wake_reader.notified() => {
+                if handle.outbox.closed().is_some() { break 'conn; }
+                continue 'conn;
+            }
+            _ = stop.wait_for(|s| *s) => break 'conn,
+        };
+        shared
+            .stats
+            .net_input_bytes
+            .fetch_add(n as u64, Ordering::Relaxed);
+
+        let limits = ParseLimits {
+            max_bulk_len: shared.config().proto_max_bulk_len,
+        };
+        let mut processed = 0u64;
+        hint = 0;
+        loop {
+            match parse_command(&mut input, &limits) {
+                Ok(Parsed::Command(args, _)) => {
+                    if args.is_empty() {
+                        continue;
+                    }
+                    processed += 1;
+                    let mut ctx = Ctx {
+                        shared: &shared,
+                        conn: &mut state,
+                        out: &mut out,
+                    };
+                    commands::execute(&mut ctx, args);
+                    if state.close_after_reply {
+                        break;
+                    }
+                }
+                Ok(Parsed::Incomplete { hint: h }) => {
+                    hint = h;
+                    let limit = shared.config().client_query_buffer_limit;
+                    if input.len() as u64 > limit || h as u64 > limit.saturating_add(64) {
+                        tracing::debug!(
+                            id = handle.id,
+                            "closing client that reached the query buffer limit"
+                        );
+                        state.close_after_reply = true;
+                    }
+                    break;
+                }
+                Err(e) => {
+                    tracing::debug!(id = handle.id, "protocol error: {e}");
+                    out.error(&format!("ERR Protocol error: {e}"));
+                    state.close_after_reply = true;
+                    break;
+                }
+            }
+        }
+        // Idle connections should not pin a large input buffer.
+        if input.is_empty() && input.capacity() > 4 * READ_CHUNK {
+            input = BytesMut::new();
+        }
+        shared
+            .stats
+            .commands_processed
+            .fetch_add(processed, Ordering::Relaxed);
+        {
+            let mut info = handle.info();
+            info.last_interaction = Instant::now();
+            info.query_buf = input.len();
+        }
+        if !out.is_empty() {
+            let limit = shared.output_limits.get(handle.class());
+            handle.outbox.push(out.take(), limit);
+        }
+        if state.close_after_reply {
+            handle.outbox.close(CloseReason::AfterReply);
+            break;
+        }
+        if let Some(d) = state.sleep.take() {
+            tokio::time::sleep(d).await;
+        }
+    }
+
+    // Tear down: leave every channel, deregister, let the writer flush or stop.
+    shared.pubsub.remove_client(
+        &handle,
+        state.channels.drain(),
+        state.shard_channels.drain(),
+        state.patterns.drain(),
+    );
+    if handle.outbox.closed().is_none() {
+        handle.outbox.close(CloseReason::Killed);
+    }
+    shared.clients.remove(handle.id);
+    let _ = writer.await;
+    tracing::debug!(id = handle.id, "client disconnected");
+}
+
+async fn write_loop(mut wr: OwnedWriteHalf, handle: Arc<ClientHandle>, shared: Arc<Shared>) {
+    let mut frames: Vec<Bytes> = Vec::with_capacity(WRITE_BATCH);
+    loop {
+        frames.clear();
+        match handle.outbox.drain(&mut frames, WRITE_BATCH) {
+            Err(reason) => {
+                if reason == CloseReason::OutputLimit {
+                    shared
+                        .stats
+                        .output_limit_disconnections
+                        .fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(id = handle.id, addr = %handle.addr,
+                        "client closed for overcoming of output buffer limits");
+                }
+                break;
+            }
+            Ok(0) => {
+                handle.outbox.wake_writer.notified().await;
+                continue;
+            }
+            Ok(total) => {
+                let result = tokio::select! {
+                    r = write_all_vectored(&mut wr, &frames, total) => r,
+                    _ = wait_killed(&handle) => Err(std::io::ErrorKind::ConnectionAborted.into()),
+                };
+                match result {
+                    Ok(()) => {
+                        handle.outbox.written(total);
+                        shared
+                            .stats
+                            .net_output_bytes
+                            .fetch_add(total as u64, Ordering::Relaxed);
+                    }
+                    Err(_) => {
+                        handle.outbox.close(CloseReason::Killed);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let _ = wr.shutdown().await;
+    handle.outbox.finished.store(true, Ordering::Relaxed);
+}
+
+/// Resolves when the client is closed for a reason that discards pending output.
+async fn wait_killed(handle: &ClientHandle) {
+    loop {
+        match handle.outbox.closed() {
+            Some(CloseReason::Killed) | Some(CloseReason::OutputLimit) => return,
+            _ => handle.outbox.wake_writer.notified().await,
+        }
+    }
+}
+
+/// Writes every frame, using vectored writes and resuming after partial writes.
+async fn write_all_vectored(
+    wr: &mut OwnedWriteHalf,
+    frames: &[Bytes],
+    total: usize,
+) -> std::io::Result<()> {
+    let mut written = 0usize;
+    let mut first = 0usize;
+    let mut offset = 0usize;
+    while written < total {
+        let slices: Vec<IoSlice<'_>> = frames[first..]
+            .iter()
+            .enumerate()
+            .map(|(i, f)| IoSlice::new(if i == 0 { &f[offset..] } else { &f[..] }))
+            .collect();
+        let mut n = wr.write_vectored(&slices).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        written += n;
+        while n > 0 {
+            let left = frames[first].len() - offset;
+            if n >= left {
+                n -= left;
+                first += 1;
+                offset = 0;
+            } else {
+                offset += n;
+                n = 0;
+            }
+        }
+    }
+    Ok(())
+}

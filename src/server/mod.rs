@@ -1,0 +1,318 @@
+//! The network server: listeners, the state every connection shares, and start/stop of an
+//! embeddable Herald instance.
+
+pub mod client;
+pub mod connection;
+pub mod outbox;
+
+use crate::config::Config;
+use crate::pubsub::PubSub;
+use crate::storage::Keyspace;
+use client::{ClientHandle, ClientRegistry, OutputLimits};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Instant;
+use thiserror::Error;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Errors starting a server.
+#[derive(Debug, Error)]
+pub enum StartError {
+    /// No listener could be bound.
+    #[error("could not bind {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    /// A bind address was not an IP address.
+    #[error("invalid bind address '{0}'")]
+    BadAddress(String),
+}
+
+/// Counters reported by INFO stats; reset by CONFIG RESETSTAT.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub connections_received: AtomicU64,
+    pub commands_processed: AtomicU64,
+    pub rejected_connections: AtomicU64,
+    pub net_input_bytes: AtomicU64,
+    pub net_output_bytes: AtomicU64,
+    pub pubsub_messages: AtomicU64,
+    pub output_limit_disconnections: AtomicU64,
+    pub unexpected_error_replies: AtomicU64,
+    pub total_error_replies: AtomicU64,
+}
+
+impl Stats {
+    /// Zeroes every counter.
+    pub fn reset(&self) {
+        for c in [
+            &self.connections_received,
+            &self.commands_processed,
+            &self.rejected_connections,
+            &self.net_input_bytes,
+            &self.net_output_bytes,
+            &self.pubsub_messages,
+            &self.output_limit_disconnections,
+            &self.unexpected_error_replies,
+            &self.total_error_replies,
+        ] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// State shared by all connections of one server.
+pub struct Shared {
+    config: RwLock<Config>,
+    /// Output-buffer limits, mirrored from the config for the publish path.
+    pub output_limits: OutputLimits,
+    /// Connected clients.
+    pub clients: ClientRegistry,
+    /// The Pub/Sub registry.
+    pub pubsub: PubSub,
+    keyspace: Mutex<Keyspace>,
+    /// INFO counters.
+    pub stats: Stats,
+    /// When the server started.
+    pub started: Instant,
+    /// Random 40-hex-digit id for this run (INFO `run_id`).
+    pub run_id: String,
+    /// The TCP port actually bound (after port 0 resolution).
+    pub tcp_port: u16,
+    next_client_id: AtomicU64,
+    shutdown_tx: watch::Sender<bool>,
+    /// Set when SHUTDOWN was requested by a client, so the binary knows to exit.
+    pub shutdown_requested: AtomicBool,
+}
+
+impl Shared {
+    /// The configuration, for reading.
+    pub fn config(&self) -> RwLockReadGuard<'_, Config> {
+        self.config.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The configuration, for CONFIG SET. Call [`Shared::config_changed`] afterwards.
+    pub fn config_mut(&self) -> RwLockWriteGuard<'_, Config> {
+        self.config.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Propagates configuration values that are cached elsewhere.
+    pub fn config_changed(&self) {
+        let limits = self.config().output_limits;
+        self.output_limits.store(&limits);
+    }
+
+    /// The keyspace, locked for one command.
+    pub fn keyspace(&self) -> MutexGuard<'_, Keyspace> {
+        self.keyspace.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Asks the server to stop accepting and close every connection.
+    pub fn request_shutdown(&self) {
+        self.shutdown_requested.store(true, Ordering::SeqCst);
+        let _ = self.shutdown_tx.send(true);
+    }
+
+    /// A receiver that resolves when shutdown is requested.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown_tx.subscribe()
+    }
+
+    fn next_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// A running Herald server. Dropping it does not stop it; call [`Server::shutdown`].
+pub struct Server {
+    shared: Arc<Shared>,
+    addrs: Vec<SocketAddr>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+fn random_hex(n: usize) -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let mut s = String::with_capacity(n);
+    while s.len() < n {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        s.push_str(&format!("{:016x}", h.finish()));
+    }
+    s.truncate(n);
+    s
+}
+
+impl Server {
+    /// Binds every configured address and starts accepting clients on the current tokio
+    /// runtime. With port 0 the OS picks a free port, shared by all bind addresses.
+    pub async fn start(config: Config) -> Result<Server, StartError> {
+        let mut listeners = Vec::new();
+        let mut port = config.port;
+        for spec in &config.bind {
+            // A leading '-' marks an address that may be unavailable (e.g. no IPv6), as in Redis.
+            let (optional, host) = match spec.strip_prefix('-') {
+                Some(h) => (true, h),
+                None => (false, spec.as_str()),
+            };
+            let host = if host == "*" { "0.0.0.0" } else { host };
+            let ip: std::net::IpAddr = host
+                .parse()
+                .map_err(|_| StartError::BadAddress(spec.clone()))?;
+            let addr = SocketAddr::new(ip, port);
+            match bind(addr, config.tcp_backlog) {
+                Ok(l) => {
+                    if port == 0 {
+                        port = l.local_addr().map(|a| a.port()).unwrap_or(0);
+                    }
+                    listeners.push(l);
+                }
+                Err(e) if optional => {
+                    tracing::warn!("could not bind {addr} ({e}), continuing without it");
+                }
+                Err(source) => {
+                    return Err(StartError::Bind {
+                        addr: addr.to_string(),
+                        source,
+                    })
+                }
+            }
+        }
+        let (shutdown_tx, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            output_limits: OutputLimits::default(),
+            clients: ClientRegistry::default(),
+            pubsub: PubSub::default(),
+            keyspace: Mutex::new(Keyspace::new(config.databases)),
+            stats: Stats::default(),
+            started: Instant::now(),
+            run_id: random_hex(40),
+            tcp_port: port,
+            next_client_id: AtomicU64::new(1),
+            shutdown_tx,
+            shutdown_requested: AtomicBool::new(false),
+            config: RwLock::new(config),
+        });
+        shared.config_changed();
+        let addrs: Vec<SocketAddr> = listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect();
+        let tasks = listeners
+            .into_iter()
+            .map(|l| tokio::spawn(accept_loop(l, shared.clone())))
+            .collect();
+        Ok(Server {
+            shared,
+            addrs,
+            tasks,
+        })
+    }
+
+    /// The addresses actually bound.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    /// The TCP port clients connect to.
+    pub fn port(&self) -> u16 {
+        self.shared.tcp_port
+    }
+
+    /// The shared state (for embedding and tests).
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Resolves when a client sent SHUTDOWN (or [`Server::shutdown`] was called elsewhere).
+    pub async fn wait_for_shutdown(&self) {
+        let mut rx = self.shared.shutdown_signal();
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
+
+    /// Stops accepting, disconnects every client and waits for the listeners to finish.
+    pub async fn shutdown(self) {
+        self.shared.request_shutdown();
+        for c in self.shared.clients.snapshot() {
+            c.outbox.close(outbox::CloseReason::Killed);
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog as i32)?;
+    TcpListener::from_std(socket.into())
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut stop = shared.shutdown_signal();
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        match accepted {
+            Ok((stream, addr)) => accept_client(stream, addr, &shared),
+            Err(e) => {
+                // Typically EMFILE: back off briefly rather than spin.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>) {
+    shared
+        .stats
+        .connections_received
+        .fetch_add(1, Ordering::Relaxed);
+    let _ = stream.set_nodelay(true);
+    let keepalive = shared.config().tcp_keepalive;
+    if keepalive > 0 {
+        let sock = socket2::SockRef::from(&stream);
+        let ka = socket2::TcpKeepalive::new().with_time(std::time::Duration::from_secs(keepalive));
+        let _ = sock.set_tcp_keepalive(&ka);
+    }
+    let laddr = stream.local_addr().unwrap_or(addr);
+    let handle = Arc::new(ClientHandle::new(shared.next_id(), addr, laddr));
+    let max = shared.config().maxclients;
+    if !shared.clients.register(handle.clone(), max) {
+        shared
+            .stats
+            .rejected_connections
+            .fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let mut stream = stream;
+            let _ = stream
+                .write_all(b"-ERR max number of clients reached\r\n")
+                .await;
+        });
+        return;
+    }
+    tracing::debug!(id = handle.id, %addr, "client connected");
+    tokio::spawn(connection::run(stream, shared.clone(), handle));
+}
