@@ -187,7 +187,7 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             spec.name
         )));
     }
-    ctx.conn.handle.info().last_cmd = spec.name;
+    ctx.conn.last_cmd = spec.name;
     (spec.handler)(ctx, args)
 }
 

@@ -416,7 +416,10 @@ mod tests {
 
     #[test]
     fn empty_multibulk_is_skipped() {
-        assert_eq!(parse_all(b"*0\r\n*-1\r\n").unwrap(), vec![Vec::<Bytes>::new(), Vec::new()]);
+        assert_eq!(
+            parse_all(b"*0\r\n*-1\r\n").unwrap(),
+            vec![Vec::<Bytes>::new(), Vec::new()]
+        );
     }
 
     #[test]

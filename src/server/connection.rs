@@ -63,6 +63,8 @@ pub struct ConnState {
     pub close_after_reply: bool,
     /// Set by DEBUG SLEEP: pause this long after the batch.
     pub sleep: Option<Duration>,
+    /// The last command run (CLIENT LIST `cmd`), published once per batch.
+    pub last_cmd: &'static str,
 }
 
 impl ConnState {
@@ -77,6 +79,7 @@ impl ConnState {
             reply_mode: ReplyMode::On,
             close_after_reply: false,
             sleep: None,
+            last_cmd: "NULL",
         }
     }
 
@@ -126,7 +129,7 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
         let want = READ_CHUNK.max(hint.saturating_sub(input.len()));
         input.reserve(want);
         let idle_timeout = {
-            let t = shared.config().timeout;
+            let t = shared.hot.timeout.load(Ordering::Relaxed);
             (t > 0 && !state.in_pubsub()).then(|| Duration::from_secs(t))
         };
         let read = async {
@@ -156,7 +159,7 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
             .fetch_add(n as u64, Ordering::Relaxed);
 
         let limits = ParseLimits {
-            max_bulk_len: shared.config().proto_max_bulk_len,
+            max_bulk_len: shared.hot.proto_max_bulk_len.load(Ordering::Relaxed),
         };
         let mut processed = 0u64;
         hint = 0;
@@ -179,7 +182,7 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
                 }
                 Ok(Parsed::Incomplete { hint: h }) => {
                     hint = h;
-                    let limit = shared.config().client_query_buffer_limit;
+                    let limit = shared.hot.query_buffer_limit.load(Ordering::Relaxed);
                     if input.len() as u64 > limit || h as u64 > limit.saturating_add(64) {
                         tracing::debug!(
                             id = handle.id,
@@ -209,6 +212,7 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
             let mut info = handle.info();
             info.last_interaction = Instant::now();
             info.query_buf = input.len();
+            info.last_cmd = state.last_cmd;
         }
         if !out.is_empty() {
             let limit = shared.output_limits.get(handle.class());

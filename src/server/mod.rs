@@ -10,7 +10,7 @@ use crate::pubsub::PubSub;
 use crate::storage::Keyspace;
 use client::{ClientHandle, ClientRegistry, OutputLimits};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 use thiserror::Error;
@@ -65,11 +65,25 @@ impl Stats {
     }
 }
 
+/// Configuration values read on every request, mirrored in atomics so the hot path never takes
+/// the configuration lock.
+#[derive(Debug, Default)]
+pub struct HotConfig {
+    /// `timeout` in seconds (0 = never).
+    pub timeout: AtomicU64,
+    /// `proto-max-bulk-len`.
+    pub proto_max_bulk_len: AtomicI64,
+    /// `client-query-buffer-limit`.
+    pub query_buffer_limit: AtomicU64,
+}
+
 /// State shared by all connections of one server.
 pub struct Shared {
     config: RwLock<Config>,
     /// Output-buffer limits, mirrored from the config for the publish path.
     pub output_limits: OutputLimits,
+    /// Other per-request configuration values, mirrored from the config.
+    pub hot: HotConfig,
     /// Connected clients.
     pub clients: ClientRegistry,
     /// The Pub/Sub registry.
@@ -102,8 +116,15 @@ impl Shared {
 
     /// Propagates configuration values that are cached elsewhere.
     pub fn config_changed(&self) {
-        let limits = self.config().output_limits;
-        self.output_limits.store(&limits);
+        let cfg = self.config();
+        self.output_limits.store(&cfg.output_limits);
+        self.hot.timeout.store(cfg.timeout, Ordering::Relaxed);
+        self.hot
+            .proto_max_bulk_len
+            .store(cfg.proto_max_bulk_len, Ordering::Relaxed);
+        self.hot
+            .query_buffer_limit
+            .store(cfg.client_query_buffer_limit, Ordering::Relaxed);
     }
 
     /// The keyspace, locked for one command.
@@ -189,6 +210,7 @@ impl Server {
         let (shutdown_tx, _) = watch::channel(false);
         let shared = Arc::new(Shared {
             output_limits: OutputLimits::default(),
+            hot: HotConfig::default(),
             clients: ClientRegistry::default(),
             pubsub: PubSub::default(),
             keyspace: Mutex::new(Keyspace::new(config.databases)),
@@ -284,6 +306,9 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+/// What Redis 7 tells a non-loopback client when protected mode is on and no password is set.
+const PROTECTED_MODE_DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
 fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>) {
     shared
         .stats
@@ -295,6 +320,22 @@ fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>) {
         let sock = socket2::SockRef::from(&stream);
         let ka = socket2::TcpKeepalive::new().with_time(std::time::Duration::from_secs(keepalive));
         let _ = sock.set_tcp_keepalive(&ka);
+    }
+    let protected = {
+        let cfg = shared.config();
+        cfg.protected_mode && cfg.requirepass.is_none()
+    };
+    if protected && !addr.ip().is_loopback() {
+        shared
+            .stats
+            .rejected_connections
+            .fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let mut stream = stream;
+            let _ = stream.write_all(PROTECTED_MODE_DENIED.as_bytes()).await;
+        });
+        return;
     }
     let laddr = stream.local_addr().unwrap_or(addr);
     let handle = Arc::new(ClientHandle::new(shared.next_id(), addr, laddr));
