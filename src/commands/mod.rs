@@ -17,7 +17,7 @@ use crate::server::connection::{ConnState, ReplyMode};
 use crate::server::Shared;
 use bytes::Bytes;
 use std::sync::Arc;
-pub use table::{lookup, CommandSpec, COMMANDS};
+pub use table::{all_commands, lookup, CommandSpec};
 use thiserror::Error;
 
 /// Everything a command handler may use.

@@ -1,6 +1,6 @@
 //! Server commands: INFO, CONFIG, COMMAND, TIME, DBSIZE, FLUSHALL, FLUSHDB, SHUTDOWN, DEBUG.
 
-use super::{arg_for_error, eq_ic, resolve, CmdError, CmdResult, CommandSpec, Ctx, COMMANDS};
+use super::{all_commands, arg_for_error, eq_ic, resolve, CmdError, CmdResult, CommandSpec, Ctx};
 use crate::config::{ConfigError, HERALD_VERSION, REDIS_COMPAT_VERSION};
 use crate::pubsub::glob::glob_match;
 use crate::pubsub::ChannelKind;
@@ -291,8 +291,8 @@ fn command_info_entry(ctx: &mut Ctx<'_>, c: &CommandSpec) {
 
 /// COMMAND (no subcommand): information about every command.
 pub fn command_all(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
-    ctx.out.array(COMMANDS.len());
-    for c in COMMANDS {
+    ctx.out.array(all_commands().len());
+    for c in all_commands() {
         command_info_entry(ctx, c);
     }
     Ok(())
@@ -300,7 +300,7 @@ pub fn command_all(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
 
 /// COMMAND COUNT
 pub fn command_count(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
-    ctx.out.int(COMMANDS.len() as i64);
+    ctx.out.int(all_commands().len() as i64);
     Ok(())
 }
 
@@ -356,7 +356,7 @@ fn command_docs_entry(ctx: &mut Ctx<'_>, c: &CommandSpec) {
 /// COMMAND DOCS [command ...]
 pub fn command_docs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let specs: Vec<&CommandSpec> = if args.len() == 2 {
-        COMMANDS.iter().collect()
+        all_commands().to_vec()
     } else {
         args[2..].iter().filter_map(|a| find_by_name(a)).collect()
     };
@@ -370,7 +370,7 @@ pub fn command_docs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
 pub fn command_list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut names: Vec<&str> = Vec::new();
-    for c in COMMANDS {
+    for c in all_commands() {
         names.push(c.name);
         names.extend(c.subcommands.iter().map(|s| s.name));
     }

@@ -477,8 +477,8 @@ static DEBUG_SUBCOMMANDS: &[CommandSpec] = &[cmd!(
     server::debug_sleep
 )];
 
-/// Every top-level command.
-pub static COMMANDS: &[CommandSpec] = &[
+/// Connection, server and Pub/Sub commands, and the minimal string commands.
+static CORE_COMMANDS: &[CommandSpec] = &[
     // Connection
     cmd!("ping", -1, ["fast"], 0, 0, 0, ["fast", "connection"], "connection", "1.0.0", "Returns the server's liveliness response.", connection::ping),
     cmd!("echo", 2, ["fast"], 0, 0, 0, ["fast", "connection"], "connection", "1.0.0", "Returns the given string.", connection::echo),
@@ -520,11 +520,21 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd!("exists", -2, ["readonly", "fast"], 1, -1, 1, ["keyspace", "read", "fast"], "generic", "1.0.0", "Determines whether one or more keys exist.", keys::exists),
 ];
 
+/// Command groups, each a table of its own (as Redis keeps one JSON file per command): a new
+/// group of commands is one more entry here.
+static GROUPS: &[&[CommandSpec]] = &[CORE_COMMANDS];
+
+/// Every top-level command, in table order.
+pub fn all_commands() -> &'static [&'static CommandSpec] {
+    static ALL: OnceLock<Vec<&'static CommandSpec>> = OnceLock::new();
+    ALL.get_or_init(|| GROUPS.iter().flat_map(|g| g.iter()).collect())
+}
+
 /// Finds a top-level command by lower-case name.
 pub fn lookup(name: &str) -> Option<&'static CommandSpec> {
     static INDEX: OnceLock<HashMap<&'static str, &'static CommandSpec>> = OnceLock::new();
     INDEX
-        .get_or_init(|| COMMANDS.iter().map(|c| (c.name, c)).collect())
+        .get_or_init(|| all_commands().iter().map(|c| (c.name, *c)).collect())
         .get(name)
         .copied()
 }
@@ -536,7 +546,7 @@ mod tests {
     #[test]
     fn names_are_unique_and_lowercase() {
         let mut seen = std::collections::HashSet::new();
-        for c in COMMANDS {
+        for c in all_commands() {
             assert_eq!(c.name, c.name.to_ascii_lowercase());
             assert!(seen.insert(c.name), "duplicate {}", c.name);
             for s in c.subcommands {
