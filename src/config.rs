@@ -69,7 +69,8 @@ pub struct Config {
     pub output_limits: [OutputLimit; 3],
     pub loglevel: String,
     pub hz: u64,
-    pub notify_keyspace_events: String,
+    /// `notify-keyspace-events` as a mask of [`crate::notify::EventClass`] bits.
+    pub notify_keyspace_events: u32,
     pub protected_mode: bool,
 }
 
@@ -101,7 +102,7 @@ impl Default for Config {
             ],
             loglevel: "notice".into(),
             hz: 10,
-            notify_keyspace_events: String::new(),
+            notify_keyspace_events: 0,
             protected_mode: true,
         }
     }
@@ -393,13 +394,11 @@ pub static DIRECTIVES: &[Directive] = &[
     Directive {
         name: "notify-keyspace-events",
         mutable: true,
-        get: |c| c.notify_keyspace_events.clone(),
+        get: |c| crate::notify::render_flags(c.notify_keyspace_events),
         set: |c, a| {
-            let v = one(a)?;
-            if !v.chars().all(|ch| "KEg$lshzxetmdnA".contains(ch)) {
-                return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into());
-            }
-            c.notify_keyspace_events = v.to_string();
+            c.notify_keyspace_events = crate::notify::parse_flags(one(a)?).ok_or_else(|| {
+                "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".to_string()
+            })?;
             Ok(())
         },
     },

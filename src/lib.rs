@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod notify;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;

@@ -11,6 +11,7 @@ pub fn get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     match ks.db(ctx.conn.db).get(&args[1]).map(|e| &e.value) {
         None => ctx.out.null(),
         Some(Value::String(v)) => ctx.out.bulk(v),
+        Some(_) => return Err(CmdError::WrongType),
     }
     Ok(())
 }
@@ -66,31 +67,36 @@ pub fn set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let old = db.get(&args[1]).cloned();
-    if get {
-        match &old {
-            None => ctx.out.null(),
-            Some(e) => match &e.value {
-                Value::String(v) => ctx.out.bulk(v),
-            },
+    let old_ttl = match db.get(&args[1]) {
+        None => {
+            if get {
+                ctx.out.null();
+            }
+            None
         }
-    }
-    if (nx && old.is_some()) || (xx && old.is_none()) {
+        Some(e) => {
+            if get {
+                match &e.value {
+                    Value::String(v) => ctx.out.bulk(v),
+                    _ => return Err(CmdError::WrongType),
+                }
+            }
+            Some(e.expires_at)
+        }
+    };
+    if (nx && old_ttl.is_some()) || (xx && old_ttl.is_none()) {
         if !get {
             ctx.out.null();
         }
         return Ok(());
     }
-    let expires_at = if keepttl {
-        old.and_then(|e| e.expires_at)
-    } else {
-        expire
-    };
+    let expires_at = if keepttl { old_ttl.flatten() } else { expire };
     db.set(
         Bytes::copy_from_slice(&args[1]),
         Value::String(Bytes::copy_from_slice(&args[2])),
         expires_at,
     );
+    db.touch(&args[1]);
     if !get {
         ctx.out.ok();
     }

@@ -10,7 +10,7 @@ use crate::pubsub::PubSub;
 use crate::storage::Keyspace;
 use client::{ClientHandle, ClientRegistry, OutputLimits};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 use thiserror::Error;
@@ -75,6 +75,8 @@ pub struct HotConfig {
     pub proto_max_bulk_len: AtomicI64,
     /// `client-query-buffer-limit`.
     pub query_buffer_limit: AtomicU64,
+    /// `notify-keyspace-events` mask.
+    pub notify_flags: AtomicU32,
 }
 
 /// State shared by all connections of one server.
@@ -125,6 +127,9 @@ impl Shared {
         self.hot
             .query_buffer_limit
             .store(cfg.client_query_buffer_limit, Ordering::Relaxed);
+        self.hot
+            .notify_flags
+            .store(cfg.notify_keyspace_events, Ordering::Relaxed);
     }
 
     /// The keyspace, locked for one command.

@@ -5,13 +5,28 @@
 
 use bytes::Bytes;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// A stored value. More types arrive with the data-type commands.
+pub mod hash;
+pub mod list;
+pub mod set;
+pub mod zset;
+
+/// A stored value.
 #[derive(Debug, Clone)]
 pub enum Value {
     /// A binary-safe string.
     String(Bytes),
+    /// A list (LPUSH, RPUSH, ...).
+    List(list::List),
+    /// A hash (HSET, HGET, ...).
+    Hash(hash::Hash),
+    /// A set (SADD, SMEMBERS, ...).
+    Set(set::Set),
+    /// A sorted set (ZADD, ZRANGE, ...).
+    ZSet(zset::ZSet),
 }
 
 impl Value {
@@ -19,6 +34,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 }
@@ -37,11 +56,16 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// A client's WATCH state: set when any key it watches is modified.
+pub type WatchFlag = Arc<AtomicBool>;
+
 /// One numbered database.
 #[derive(Debug, Default)]
 pub struct Db {
     entries: HashMap<Bytes, Entry>,
     expiring: usize,
+    /// Clients watching each key (WATCH), marked dirty by [`Db::touch`].
+    watchers: HashMap<Bytes, Vec<WatchFlag>>,
 }
 
 impl Db {
@@ -77,7 +101,8 @@ impl Db {
         }
     }
 
-    fn expire_if_due(&mut self, key: &[u8]) {
+    /// Deletes `key` if its expiry time has passed. Returns true if it did.
+    pub fn expire_if_due(&mut self, key: &[u8]) -> bool {
         let due = self
             .entries
             .get(key)
@@ -86,7 +111,15 @@ impl Db {
         if due {
             self.entries.remove(key);
             self.expiring -= 1;
+            self.touch(key);
         }
+        due
+    }
+
+    /// Looks a key up for modification, deleting it first if it has expired.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.expire_if_due(key);
+        self.entries.get_mut(key)
     }
 
     /// Number of keys (including expired ones not yet collected, as Redis's DBSIZE).
@@ -104,10 +137,48 @@ impl Db {
         self.expiring
     }
 
-    /// Removes every key.
+    /// Removes every key, invalidating every WATCH on this database.
     pub fn clear(&mut self) {
         self.entries.clear();
         self.expiring = 0;
+        for flags in self.watchers.values() {
+            for f in flags {
+                f.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Records that `key` was modified: every client watching it will have its EXEC aborted.
+    /// Commands call this after any change to a key (Redis's `signalModifiedKey`).
+    pub fn touch(&mut self, key: &[u8]) {
+        if let Some(flags) = self.watchers.get(key) {
+            for f in flags {
+                f.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Registers `flag` to be set when `key` is modified (WATCH).
+    pub fn watch(&mut self, key: Bytes, flag: &WatchFlag) {
+        let list = self.watchers.entry(key).or_default();
+        if !list.iter().any(|f| Arc::ptr_eq(f, flag)) {
+            list.push(flag.clone());
+        }
+    }
+
+    /// Removes `flag` from the watchers of `key` (UNWATCH, EXEC, DISCARD, disconnect).
+    pub fn unwatch(&mut self, key: &[u8], flag: &WatchFlag) {
+        if let Some(list) = self.watchers.get_mut(key) {
+            list.retain(|f| !Arc::ptr_eq(f, flag));
+            if list.is_empty() {
+                self.watchers.remove(key);
+            }
+        }
+    }
+
+    /// Number of keys with at least one watcher (INFO `total_watched_keys`).
+    pub fn watched_keys(&self) -> usize {
+        self.watchers.len()
     }
 }
 
