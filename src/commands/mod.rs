@@ -61,6 +61,12 @@ pub enum CmdError {
     WrongType,
 }
 
+impl From<crate::storage::WrongType> for CmdError {
+    fn from(_: crate::storage::WrongType) -> Self {
+        CmdError::WrongType
+    }
+}
+
 /// The result of a command handler.
 pub type CmdResult = Result<(), CmdError>;
 
@@ -194,6 +200,25 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// Parses an integer argument with Redis's rules and error text.
 pub fn parse_int(arg: &[u8]) -> Result<i64, CmdError> {
     crate::protocol::parser::parse_i64(arg).ok_or(CmdError::NotInteger)
+}
+
+/// Parses a float argument as Redis's `getDoubleFromObject` does: decimal or exponent forms and
+/// `inf`/`-inf`/`+inf` (any case); no NaN, no surrounding spaces.
+pub fn parse_float(arg: &[u8]) -> Result<f64, CmdError> {
+    let s = std::str::from_utf8(arg).map_err(|_| CmdError::NotFloat)?;
+    if s.is_empty() || s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+        return Err(CmdError::NotFloat);
+    }
+    let lower = s.to_ascii_lowercase();
+    match lower.as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => return Ok(f64::INFINITY),
+        "-inf" | "-infinity" => return Ok(f64::NEG_INFINITY),
+        _ => {}
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(CmdError::NotFloat),
+    }
 }
 
 /// Compares an argument to a keyword, ignoring ASCII case.

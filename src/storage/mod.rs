@@ -42,6 +42,10 @@ impl Value {
     }
 }
 
+/// The key exists but holds a value of another type (Redis's WRONGTYPE error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongType;
+
 /// A value with its absolute expiry time in Unix milliseconds, if any.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -114,6 +118,50 @@ impl Db {
             self.touch(key);
         }
         due
+    }
+
+    /// The value at `key` if `pick` accepts its type; `Err(WrongType)` if the key holds another
+    /// type; `Ok(None)` if there is no such key.
+    pub fn typed<T>(
+        &mut self,
+        key: &[u8],
+        pick: impl FnOnce(&Value) -> Option<&T>,
+    ) -> Result<Option<&T>, WrongType> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(e) => pick(&e.value).map(Some).ok_or(WrongType),
+        }
+    }
+
+    /// Mutable form of [`Db::typed`].
+    pub fn typed_mut<T>(
+        &mut self,
+        key: &[u8],
+        pick: impl FnOnce(&mut Value) -> Option<&mut T>,
+    ) -> Result<Option<&mut T>, WrongType> {
+        match self.get_mut(key) {
+            None => Ok(None),
+            Some(e) => pick(&mut e.value).map(Some).ok_or(WrongType),
+        }
+    }
+
+    /// The value at `key` if `pick` accepts its type, creating it with `make` if the key does
+    /// not exist; `Err(WrongType)` if the key holds another type.
+    pub fn typed_or_insert<T>(
+        &mut self,
+        key: &[u8],
+        make: impl FnOnce() -> Value,
+        pick: impl FnOnce(&mut Value) -> Option<&mut T>,
+    ) -> Result<&mut T, WrongType> {
+        self.expire_if_due(key);
+        let entry = self
+            .entries
+            .entry(Bytes::copy_from_slice(key))
+            .or_insert_with(|| Entry {
+                value: make(),
+                expires_at: None,
+            });
+        pick(&mut entry.value).ok_or(WrongType)
     }
 
     /// Looks a key up for modification, deleting it first if it has expired.
