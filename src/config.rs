@@ -72,6 +72,45 @@ pub struct Config {
     /// `notify-keyspace-events` as a mask of [`crate::notify::EventClass`] bits.
     pub notify_keyspace_events: u32,
     pub protected_mode: bool,
+    /// Thresholds for compact encodings of small collections.
+    pub encoding: EncodingLimits,
+}
+
+/// When small collections switch from their compact encoding (listpack, intset) to the general
+/// one, under Redis's directive names and defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodingLimits {
+    /// `hash-max-listpack-entries`.
+    pub hash_max_listpack_entries: u64,
+    /// `hash-max-listpack-value`.
+    pub hash_max_listpack_value: u64,
+    /// `set-max-intset-entries`.
+    pub set_max_intset_entries: u64,
+    /// `set-max-listpack-entries`.
+    pub set_max_listpack_entries: u64,
+    /// `set-max-listpack-value`.
+    pub set_max_listpack_value: u64,
+    /// `zset-max-listpack-entries`.
+    pub zset_max_listpack_entries: u64,
+    /// `zset-max-listpack-value`.
+    pub zset_max_listpack_value: u64,
+    /// `list-max-listpack-size` (negative: a size class in KiB, -2 = 8 KiB; positive: entries).
+    pub list_max_listpack_size: i64,
+}
+
+impl Default for EncodingLimits {
+    fn default() -> Self {
+        EncodingLimits {
+            hash_max_listpack_entries: 128,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            set_max_listpack_entries: 128,
+            set_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            list_max_listpack_size: -2,
+        }
+    }
 }
 
 impl Default for Config {
@@ -104,6 +143,7 @@ impl Default for Config {
             hz: 10,
             notify_keyspace_events: 0,
             protected_mode: true,
+            encoding: EncodingLimits::default(),
         }
     }
 }
@@ -408,6 +448,80 @@ pub static DIRECTIVES: &[Directive] = &[
         get: |c| yes_no(c.protected_mode),
         set: |c, a| {
             c.protected_mode = parse_bool(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "hash-max-listpack-entries",
+        mutable: true,
+        get: |c| c.encoding.hash_max_listpack_entries.to_string(),
+        set: |c, a| {
+            c.encoding.hash_max_listpack_entries = parse_uint(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "hash-max-listpack-value",
+        mutable: true,
+        get: |c| c.encoding.hash_max_listpack_value.to_string(),
+        set: |c, a| {
+            c.encoding.hash_max_listpack_value = parse_uint(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "set-max-intset-entries",
+        mutable: true,
+        get: |c| c.encoding.set_max_intset_entries.to_string(),
+        set: |c, a| {
+            c.encoding.set_max_intset_entries = parse_uint(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "set-max-listpack-entries",
+        mutable: true,
+        get: |c| c.encoding.set_max_listpack_entries.to_string(),
+        set: |c, a| {
+            c.encoding.set_max_listpack_entries = parse_uint(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "set-max-listpack-value",
+        mutable: true,
+        get: |c| c.encoding.set_max_listpack_value.to_string(),
+        set: |c, a| {
+            c.encoding.set_max_listpack_value = parse_uint(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "zset-max-listpack-entries",
+        mutable: true,
+        get: |c| c.encoding.zset_max_listpack_entries.to_string(),
+        set: |c, a| {
+            c.encoding.zset_max_listpack_entries = parse_uint(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "zset-max-listpack-value",
+        mutable: true,
+        get: |c| c.encoding.zset_max_listpack_value.to_string(),
+        set: |c, a| {
+            c.encoding.zset_max_listpack_value = parse_uint(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "list-max-listpack-size",
+        mutable: true,
+        get: |c| c.encoding.list_max_listpack_size.to_string(),
+        set: |c, a| {
+            c.encoding.list_max_listpack_size = one(a)?
+                .parse()
+                .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
             Ok(())
         },
     },

@@ -87,6 +87,8 @@ fn container(_: &mut Ctx<'_>, _: &[Bytes]) -> CmdResult {
     Err(super::CmdError::Syntax)
 }
 
+/// Builds a [`CommandSpec`]: name, arity, [flags], first key, last key, step, [ACL categories],
+/// doc group, since, summary, handler.
 macro_rules! cmd {
     ($name:expr, $arity:expr, [$($flag:expr),*], $first:expr, $last:expr, $step:expr,
      [$($cat:expr),*], $group:expr, $since:expr, $summary:expr, $handler:expr) => {
@@ -106,6 +108,10 @@ macro_rules! cmd {
         }
     };
 }
+
+/// Lets each command group's module build its own table with the same macro.
+#[allow(unused_imports)] // used by the command-group modules as they are added
+pub(crate) use cmd;
 
 macro_rules! container {
     ($name:expr, [$($cat:expr),*], $group:expr, $since:expr, $summary:expr, $subs:expr) => {
