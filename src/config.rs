@@ -167,9 +167,26 @@ fn one(args: &[String]) -> Result<&str, String> {
     }
 }
 
-fn parse_uint(args: &[String]) -> Result<u64, String> {
+const INT_MAX: i64 = i32::MAX as i64;
+const UINT_MAX: i64 = u32::MAX as i64;
+
+/// Parses a numeric directive (memory units allowed) and checks Redis's bounds for it, with
+/// Redis's error texts.
+fn bounded(args: &[String], min: i64, max: i64) -> Result<u64, String> {
     let v = one(args)?;
-    parse_memory(v).ok_or_else(|| "argument couldn't be parsed into an integer".to_string())
+    let (neg, digits) = match v.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, v),
+    };
+    let magnitude = parse_memory(digits)
+        .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
+    let n = i128::from(magnitude) * if neg { -1 } else { 1 };
+    if n < i128::from(min) || n > i128::from(max) {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    u64::try_from(n).map_err(|_| format!("argument must be between {min} and {max} inclusive"))
 }
 
 fn parse_bool(args: &[String]) -> Result<bool, String> {
@@ -209,7 +226,8 @@ pub fn parse_memory(s: &str) -> Option<u64> {
 }
 
 fn class_name(i: usize) -> &'static str {
-    ["normal", "replica", "pubsub"][i]
+    // Redis still renders the replica class under its old name.
+    ["normal", "slave", "pubsub"][i]
 }
 
 fn parse_output_limits(cfg: &mut Config, args: &[String]) -> Result<(), String> {
@@ -288,11 +306,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: false,
         get: |c| c.databases.to_string(),
         set: |c, a| {
-            let n = parse_uint(a)?;
-            if n == 0 || n > 1_000_000 {
-                return Err("argument must be between 1 and 2147483647 inclusive".into());
-            }
-            c.databases = n as usize;
+            c.databases = bounded(a, 1, INT_MAX)? as usize;
             Ok(())
         },
     },
@@ -320,11 +334,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.maxclients.to_string(),
         set: |c, a| {
-            let n = parse_uint(a)?;
-            if n == 0 {
-                return Err("argument must be between 1 and 4294967295 inclusive".into());
-            }
-            c.maxclients = n as usize;
+            c.maxclients = bounded(a, 1, UINT_MAX)? as usize;
             Ok(())
         },
     },
@@ -333,7 +343,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.timeout.to_string(),
         set: |c, a| {
-            c.timeout = parse_uint(a)?;
+            c.timeout = bounded(a, 0, INT_MAX)?;
             Ok(())
         },
     },
@@ -342,7 +352,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.tcp_keepalive.to_string(),
         set: |c, a| {
-            c.tcp_keepalive = parse_uint(a)?;
+            c.tcp_keepalive = bounded(a, 0, INT_MAX)?;
             Ok(())
         },
     },
@@ -351,7 +361,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: false,
         get: |c| c.tcp_backlog.to_string(),
         set: |c, a| {
-            c.tcp_backlog = u32::try_from(parse_uint(a)?).map_err(|e| e.to_string())?;
+            c.tcp_backlog = bounded(a, 0, INT_MAX)? as u32;
             Ok(())
         },
     },
@@ -360,7 +370,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.proto_max_bulk_len.to_string(),
         set: |c, a| {
-            let n = parse_uint(a)?;
+            let n = bounded(a, 0, i64::MAX)?;
             if n < 1024 * 1024 {
                 return Err(
                     "argument must be between 1048576 and 9223372036854775807 inclusive".into(),
@@ -375,7 +385,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.client_query_buffer_limit.to_string(),
         set: |c, a| {
-            let n = parse_uint(a)?;
+            let n = bounded(a, 0, i64::MAX)?;
             if n < 1024 * 1024 {
                 return Err(
                     "argument must be between 1048576 and 9223372036854775807 inclusive".into(),
@@ -427,7 +437,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.hz.to_string(),
         set: |c, a| {
-            c.hz = parse_uint(a)?.clamp(1, 500);
+            c.hz = bounded(a, 0, INT_MAX)?.clamp(1, 500);
             Ok(())
         },
     },
@@ -456,7 +466,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.encoding.hash_max_listpack_entries.to_string(),
         set: |c, a| {
-            c.encoding.hash_max_listpack_entries = parse_uint(a)?;
+            c.encoding.hash_max_listpack_entries = bounded(a, 0, i64::MAX)?;
             Ok(())
         },
     },
@@ -465,7 +475,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.encoding.hash_max_listpack_value.to_string(),
         set: |c, a| {
-            c.encoding.hash_max_listpack_value = parse_uint(a)?;
+            c.encoding.hash_max_listpack_value = bounded(a, 0, i64::MAX)?;
             Ok(())
         },
     },
@@ -474,7 +484,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.encoding.set_max_intset_entries.to_string(),
         set: |c, a| {
-            c.encoding.set_max_intset_entries = parse_uint(a)?;
+            c.encoding.set_max_intset_entries = bounded(a, 0, i64::MAX)?;
             Ok(())
         },
     },
@@ -483,7 +493,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.encoding.set_max_listpack_entries.to_string(),
         set: |c, a| {
-            c.encoding.set_max_listpack_entries = parse_uint(a)?;
+            c.encoding.set_max_listpack_entries = bounded(a, 0, i64::MAX)?;
             Ok(())
         },
     },
@@ -492,7 +502,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.encoding.set_max_listpack_value.to_string(),
         set: |c, a| {
-            c.encoding.set_max_listpack_value = parse_uint(a)?;
+            c.encoding.set_max_listpack_value = bounded(a, 0, i64::MAX)?;
             Ok(())
         },
     },
@@ -501,7 +511,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.encoding.zset_max_listpack_entries.to_string(),
         set: |c, a| {
-            c.encoding.zset_max_listpack_entries = parse_uint(a)?;
+            c.encoding.zset_max_listpack_entries = bounded(a, 0, i64::MAX)?;
             Ok(())
         },
     },
@@ -510,7 +520,7 @@ pub static DIRECTIVES: &[Directive] = &[
         mutable: true,
         get: |c| c.encoding.zset_max_listpack_value.to_string(),
         set: |c, a| {
-            c.encoding.zset_max_listpack_value = parse_uint(a)?;
+            c.encoding.zset_max_listpack_value = bounded(a, 0, i64::MAX)?;
             Ok(())
         },
     },
@@ -566,17 +576,28 @@ impl Config {
         (d.set)(self, &[value.to_string()]).map_err(ConfigError::BadValue)
     }
 
-    /// Name/value pairs of the directives whose names match any of the glob `patterns`.
-    pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
-        DIRECTIVES
-            .iter()
-            .filter(|d| {
-                patterns
-                    .iter()
-                    .any(|p| glob_match(&p.to_ascii_lowercase(), d.name.as_bytes()))
-            })
-            .map(|d| (d.name, (d.get)(self)))
-            .collect()
+    /// Name/value pairs for CONFIG GET: each argument is a glob pattern, or an exact name
+    /// (case-insensitive) which Redis echoes back as the client wrote it. Each directive is
+    /// listed once.
+    pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for p in patterns {
+            let is_glob = p.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
+            if is_glob {
+                let lower = p.to_ascii_lowercase();
+                for d in DIRECTIVES {
+                    if glob_match(&lower, d.name.as_bytes()) && seen.insert(d.name) {
+                        out.push((d.name.to_string(), (d.get)(self)));
+                    }
+                }
+            } else if let Some(d) = std::str::from_utf8(p).ok().and_then(directive) {
+                if seen.insert(d.name) {
+                    out.push((String::from_utf8_lossy(p).into_owned(), (d.get)(self)));
+                }
+            }
+        }
+        out
     }
 
     /// Applies the text of a config file: one directive per line, `#` comments, quoted
@@ -684,7 +705,7 @@ mod tests {
         );
         assert_eq!(
             (DIRECTIVES[10].get)(&cfg),
-            "normal 0 0 0 replica 268435456 67108864 60 pubsub 1048576 524288 10"
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 524288 10"
         );
         assert!(cfg
             .set_runtime("client-output-buffer-limit", "bogus 1 1 1")
@@ -695,7 +716,7 @@ mod tests {
     fn config_get_globs() {
         let cfg = Config::default();
         let got = cfg.get_matching(&[b"*max*"]);
-        let names: Vec<_> = got.iter().map(|(n, _)| *n).collect();
+        let names: Vec<_> = got.iter().map(|(n, _)| n.as_str()).collect();
         assert!(names.contains(&"maxclients"));
         assert!(names.contains(&"proto-max-bulk-len"));
         assert!(!names.contains(&"port"));

@@ -152,7 +152,9 @@ pub fn resolve(args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {
 /// Checks and runs one command, writing its reply (or error) to `ctx.out`.
 pub fn execute(ctx: &mut Ctx<'_>, args: Vec<Bytes>) {
     let reply_start = ctx.out.len();
+    crate::pubsub::begin_deferring(ctx.conn.handle.id);
     let result = check_and_run(ctx, &args);
+    let own_pushes = crate::pubsub::end_deferring();
     if let Err(e) = result {
         ctx.shared
             .stats
@@ -172,6 +174,10 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Vec<Bytes>) {
             ctx.out.truncate(reply_start);
             ctx.conn.reply_mode = ReplyMode::Skip;
         }
+    }
+    // Pushes are delivered whatever the CLIENT REPLY mode, as in Redis 7.2+.
+    for frame in own_pushes {
+        ctx.out.raw(&frame);
     }
 }
 

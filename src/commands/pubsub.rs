@@ -217,13 +217,9 @@ pub fn spublish(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn list_channels(ctx: &mut Ctx<'_>, args: &[Bytes], kind: ChannelKind) -> CmdResult {
     if args.len() > 3 {
-        return Err(super::CmdError::WrongArity(format!(
-            "pubsub|{}",
-            if kind == ChannelKind::Plain {
-                "channels"
-            } else {
-                "shardchannels"
-            }
+        return Err(super::CmdError::Other(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+            super::arg_for_error(&args[1], 128)
         )));
     }
     let chans = ctx
@@ -235,7 +231,8 @@ fn list_channels(ctx: &mut Ctx<'_>, args: &[Bytes], kind: ChannelKind) -> CmdRes
 }
 
 fn count_subscribers(ctx: &mut Ctx<'_>, args: &[Bytes], kind: ChannelKind) -> CmdResult {
-    ctx.out.map(args.len() - 2);
+    // A flat array in both protocols, as Redis replies.
+    ctx.out.array(2 * (args.len() - 2));
     for ch in &args[2..] {
         ctx.out.bulk(ch);
         ctx.out.int(ctx.shared.pubsub.numsub(kind, ch) as i64);

@@ -210,14 +210,17 @@ pub fn config_get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// CONFIG SET parameter value [parameter value ...], all or nothing.
 pub fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if !args.len().is_multiple_of(2) {
-        return Err(CmdError::WrongArity("config|set".into()));
+        return Err(CmdError::Syntax);
     }
     let mut cfg = ctx.shared.config().clone();
     let mut seen = std::collections::HashSet::new();
     for pair in args[2..].chunks(2) {
-        let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
+        let typed = String::from_utf8_lossy(&pair[0]).into_owned();
+        let name = typed.to_ascii_lowercase();
         if !seen.insert(name.clone()) {
-            return Err(CmdError::Other(format!("duplicate parameter '{name}'")));
+            return Err(CmdError::Other(format!(
+                "CONFIG SET failed (possibly related to argument '{typed}') - duplicate parameter"
+            )));
         }
         let value = String::from_utf8_lossy(&pair[1]).into_owned();
         match cfg.set_runtime(&name, &value) {
@@ -230,7 +233,7 @@ pub fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
             Err(e) => {
                 return Err(CmdError::Other(format!(
-                    "CONFIG SET failed (possibly related to argument '{name}') - {e}"
+                    "CONFIG SET failed (possibly related to argument '{typed}') - {e}"
                 )))
             }
         }

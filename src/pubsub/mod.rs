@@ -17,11 +17,41 @@ use crate::protocol::Protocol;
 use crate::server::client::{ClientHandle, OutputLimits};
 use bytes::{BufMut, Bytes, BytesMut};
 use pattern_index::PatternIndex;
+use std::cell::RefCell;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+thread_local! {
+    /// While a command runs, pushes addressed to the client running it are collected here and
+    /// sent right after its reply, the order Redis 7.2+ uses (e.g. a RESP3 client publishing to
+    /// a channel it is subscribed to gets `:1` and then the message).
+    static DEFERRED: RefCell<Option<(u64, Vec<Bytes>)>> = const { RefCell::new(None) };
+}
+
+/// Starts collecting pushes for `client_id` (the client whose command runs on this thread).
+pub fn begin_deferring(client_id: u64) {
+    DEFERRED.with(|d| *d.borrow_mut() = Some((client_id, Vec::new())));
+}
+
+/// Stops collecting and returns the pushes to send after the command's reply.
+pub fn end_deferring() -> Vec<Bytes> {
+    DEFERRED.with(|d| d.borrow_mut().take().map(|(_, v)| v).unwrap_or_default())
+}
+
+fn deferring_for() -> Option<u64> {
+    DEFERRED.with(|d| d.borrow().as_ref().map(|(id, _)| *id))
+}
+
+fn defer(frame: Bytes) {
+    DEFERRED.with(|d| {
+        if let Some((_, v)) = d.borrow_mut().as_mut() {
+            v.push(frame);
+        }
+    });
+}
 
 /// Number of independently locked channel maps; publishes to different channels rarely contend.
 const SHARDS: usize = 64;
@@ -316,6 +346,7 @@ impl PubSub {
         limits: &OutputLimits,
     ) -> usize {
         let mut receivers = 0;
+        let me = deferring_for();
         let (maps, _) = self.maps(kind);
         let label: &'static [u8] = match kind {
             ChannelKind::Plain => b"message",
@@ -327,7 +358,10 @@ impl PubSub {
                 let mut frames = FrameCache::new(label, None, channel, payload);
                 for client in subs.values() {
                     let frame = frames.get(client.protocol());
-                    if client.outbox.push(frame, limits.get(client.class())) {
+                    if Some(client.id) == me {
+                        defer(frame);
+                        receivers += 1;
+                    } else if client.outbox.push(frame, limits.get(client.class())) {
                         receivers += 1;
                     }
                 }
@@ -339,7 +373,10 @@ impl PubSub {
                 let mut frames = FrameCache::new(b"pmessage", Some(pattern), channel, payload);
                 for client in subs.values() {
                     let frame = frames.get(client.protocol());
-                    if client.outbox.push(frame, limits.get(client.class())) {
+                    if Some(client.id) == me {
+                        defer(frame);
+                        receivers += 1;
+                    } else if client.outbox.push(frame, limits.get(client.class())) {
                         receivers += 1;
                     }
                 }

@@ -148,7 +148,13 @@ impl Outbox {
     }
 }
 
+/// Redis keeps the first 16 KiB of a client's replies in a fixed buffer that does not count
+/// towards `client-output-buffer-limit`; only what overflows it does. Herald counts the same way
+/// so that small limits behave identically.
+const UNCOUNTED_BYTES: u64 = 16 * 1024;
+
 fn over_limit(q: &mut Queue, limit: OutputLimit, bytes: u64) -> bool {
+    let bytes = bytes.saturating_sub(UNCOUNTED_BYTES);
     if limit.hard > 0 && bytes >= limit.hard {
         return true;
     }
@@ -172,7 +178,7 @@ mod tests {
             soft: 0,
             soft_seconds: 0,
         };
-        assert!(out.push(Bytes::from_static(b"12345"), limit));
+        assert!(out.push(Bytes::from(vec![0u8; 16 * 1024 + 5]), limit));
         assert!(!out.push(Bytes::from_static(b"123456"), limit));
         assert_eq!(out.closed(), Some(CloseReason::OutputLimit));
         assert_eq!(out.pending_frames(), 0);
@@ -187,7 +193,7 @@ mod tests {
             soft: 4,
             soft_seconds: 0,
         };
-        assert!(out.push(Bytes::from_static(b"12"), limit));
+        assert!(out.push(Bytes::from(vec![0u8; 16 * 1024 + 2]), limit));
         assert!(!out.push(Bytes::from_static(b"345"), limit));
     }
 
@@ -199,12 +205,13 @@ mod tests {
             soft: 0,
             soft_seconds: 0,
         };
-        assert!(out.push(Bytes::from_static(b"1234567"), limit));
+        let big = 16 * 1024 + 7;
+        assert!(out.push(Bytes::from(vec![0u8; big]), limit));
         let mut v = Vec::new();
-        assert_eq!(out.drain(&mut v, 16), Ok(7));
-        out.written(7);
-        assert!(out.push(Bytes::from_static(b"1234567"), limit));
-        assert_eq!(out.pending_bytes(), 7);
+        assert_eq!(out.drain(&mut v, 16), Ok(big));
+        out.written(big);
+        assert!(out.push(Bytes::from(vec![0u8; big]), limit));
+        assert_eq!(out.pending_bytes(), big as u64);
     }
 
     #[test]
