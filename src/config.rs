@@ -74,6 +74,8 @@ pub struct Config {
     pub protected_mode: bool,
     /// Thresholds for compact encodings of small collections.
     pub encoding: EncodingLimits,
+    /// `enable-debug-command`: `no` (Redis's default), `yes`, or `local` (loopback clients only).
+    pub enable_debug_command: String,
 }
 
 /// When small collections switch from their compact encoding (listpack, intset) to the general
@@ -144,6 +146,7 @@ impl Default for Config {
             notify_keyspace_events: 0,
             protected_mode: true,
             encoding: EncodingLimits::default(),
+            enable_debug_command: "no".into(),
         }
     }
 }
@@ -533,6 +536,21 @@ pub static DIRECTIVES: &[Directive] = &[
                 .parse()
                 .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
             Ok(())
+        },
+    },
+    Directive {
+        name: "enable-debug-command",
+        mutable: false,
+        get: |c| c.enable_debug_command.clone(),
+        set: |c, a| {
+            let v = one(a)?.to_ascii_lowercase();
+            match v.as_str() {
+                "yes" | "no" | "local" => {
+                    c.enable_debug_command = v;
+                    Ok(())
+                }
+                _ => Err("argument(s) must be one of the following: no, yes, local".into()),
+            }
         },
     },
     // Herald does not persist yet; these report that truthfully so tools that ask

@@ -9,6 +9,7 @@ use libfuzzer_sys::fuzz_target;
 fn run(chunks: &[&[u8]]) -> (Vec<Vec<bytes::Bytes>>, bool) {
     let limits = ParseLimits {
         max_bulk_len: 1024 * 1024,
+        unauthenticated: false,
     };
     let mut buf = BytesMut::new();
     let mut cmds = Vec::new();

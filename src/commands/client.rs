@@ -78,8 +78,14 @@ pub fn describe(c: &ClientHandle) -> String {
     s
 }
 
+/// Publishes the caller's own per-batch fields (the command running now) before it is listed.
+fn sync_self(ctx: &Ctx<'_>) {
+    ctx.conn.handle.info().last_cmd = ctx.conn.last_cmd;
+}
+
 /// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id [id ...]]
 pub fn list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    sync_self(ctx);
     let mut clients = ctx.shared.clients.snapshot();
     let mut i = 2;
     while i < args.len() {
@@ -125,6 +131,7 @@ pub fn list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// CLIENT INFO
 pub fn info(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
+    sync_self(ctx);
     let mut text = describe(&ctx.conn.handle);
     text.push('\n');
     ctx.out.verbatim("txt", text.as_bytes());
@@ -302,8 +309,11 @@ pub fn reply(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     } else if eq_ic(&args[2], "off") {
         ctx.conn.reply_mode = ReplyMode::Off;
     } else if eq_ic(&args[2], "skip") {
-        // The SKIP applies to the next command, not to this one (which has no reply).
-        ctx.conn.reply_mode = ReplyMode::SkipNext;
+        // The SKIP applies to the next command, not to this one (which has no reply); while
+        // replies are off it has nothing to do, as in Redis.
+        if ctx.conn.reply_mode != ReplyMode::Off {
+            ctx.conn.reply_mode = ReplyMode::SkipNext;
+        }
     } else {
         return Err(CmdError::Syntax);
     }

@@ -181,6 +181,11 @@ pub fn hello(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// SELECT index.
 pub fn select(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let idx = parse_int(&args[1])?;
+    if i32::try_from(idx).is_err() {
+        return Err(CmdError::Other(
+            "value is out of range, value must between -2147483648 and 2147483647".into(),
+        ));
+    }
     let n = ctx.shared.config().databases as i64;
     if !(0..n).contains(&idx) {
         return Err(CmdError::Other("DB index is out of range".into()));

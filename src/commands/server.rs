@@ -330,7 +330,7 @@ pub fn command_info(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     for name in &args[2..] {
         match find_by_name(name) {
             Some(c) => command_info_entry(ctx, c),
-            None => ctx.out.null_array(),
+            None => ctx.out.null(),
         }
     }
     Ok(())
@@ -404,15 +404,16 @@ pub fn command_list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn command_getkeys(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let target = &args[2..];
     let spec = resolve(target).map_err(|_| CmdError::Other("Invalid command specified".into()))?;
+    // Shard channels sit in key positions (for cluster routing) but are not keys.
+    if spec.first_key <= 0 || spec.has_flag("pubsub") {
+        return Err(CmdError::Other("The command has no key arguments".into()));
+    }
     if !spec.arity_ok(target.len()) {
         return Err(CmdError::Other(
             "Invalid number of arguments specified for command".into(),
         ));
     }
     let keys = spec.key_positions(target.len());
-    if keys.is_empty() {
-        return Err(CmdError::Other("The command has no key arguments".into()));
-    }
     ctx.out.array(keys.len());
     for k in keys {
         ctx.out.bulk(&target[k]);
@@ -513,8 +514,23 @@ pub fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// DEBUG is refused unless `enable-debug-command` allows it for this client, as in Redis 7.
+fn debug_allowed(ctx: &Ctx<'_>) -> CmdResult {
+    let allowed = match ctx.shared.config().enable_debug_command.as_str() {
+        "yes" => true,
+        "local" => ctx.conn.handle.addr.ip().is_loopback(),
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(CmdError::Other("DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.".into()))
+    }
+}
+
 /// DEBUG SLEEP seconds: pauses this connection (the server keeps serving others).
 pub fn debug_sleep(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    debug_allowed(ctx)?;
     let secs: f64 = std::str::from_utf8(&args[2])
         .ok()
         .and_then(|s| s.parse().ok())

@@ -13,8 +13,13 @@ use thiserror::Error;
 
 /// Longest inline command, and longest `*<n>` / `$<n>` header line, that Redis accepts (64 KiB).
 pub const INLINE_MAX_SIZE: usize = 64 * 1024;
-/// Largest multibulk element count Redis accepts from an unauthenticated or ordinary client.
-pub const MULTIBULK_MAX_LEN: i64 = 1024 * 1024;
+/// Largest multibulk element count Redis accepts from an authenticated client.
+pub const MULTIBULK_MAX_LEN: i64 = i32::MAX as i64;
+/// Before authentication Redis accepts at most this many elements ...
+pub const UNAUTH_MULTIBULK_MAX_LEN: i64 = 10;
+/// ... and bulks of at most this many bytes, so an unauthenticated client cannot make the
+/// server allocate much.
+pub const UNAUTH_BULK_MAX_LEN: i64 = 16 * 1024;
 /// Bulk arguments at least this large are read into a buffer sized for them up front.
 pub const BIG_ARG: usize = 32 * 1024;
 
@@ -23,12 +28,15 @@ pub const BIG_ARG: usize = 32 * 1024;
 pub struct ParseLimits {
     /// `proto-max-bulk-len`: the largest single bulk argument.
     pub max_bulk_len: i64,
+    /// The client has not authenticated while a password is required.
+    pub unauthenticated: bool,
 }
 
 impl Default for ParseLimits {
     fn default() -> Self {
         ParseLimits {
             max_bulk_len: 512 * 1024 * 1024,
+            unauthenticated: false,
         }
     }
 }
@@ -51,6 +59,10 @@ pub enum ProtocolError {
     ExpectedDollar(char),
     #[error("invalid bulk length")]
     InvalidBulkLength,
+    #[error("unauthenticated multibulk length")]
+    UnauthenticatedMultibulkLength,
+    #[error("unauthenticated bulk length")]
+    UnauthenticatedBulkLength,
 }
 
 /// What one parse step found at the start of the buffer.
@@ -144,6 +156,9 @@ fn parse_multibulk(buf: &mut BytesMut, limits: &ParseLimits) -> Result<Parsed, P
         Some(Ok((v, p))) => (v, p),
     };
     let count = match count {
+        Some(c) if c > UNAUTH_MULTIBULK_MAX_LEN && limits.unauthenticated => {
+            return Err(ProtocolError::UnauthenticatedMultibulkLength)
+        }
         Some(c) if c <= MULTIBULK_MAX_LEN => c,
         _ => return Err(ProtocolError::InvalidMultibulkLength),
     };
@@ -167,6 +182,9 @@ fn parse_multibulk(buf: &mut BytesMut, limits: &ParseLimits) -> Result<Parsed, P
             Some(Ok((v, p))) => (v, p),
         };
         let len = match len {
+            Some(l) if l > UNAUTH_BULK_MAX_LEN && limits.unauthenticated => {
+                return Err(ProtocolError::UnauthenticatedBulkLength)
+            }
             Some(l) if (0..=limits.max_bulk_len).contains(&l) => l as usize,
             _ => return Err(ProtocolError::InvalidBulkLength),
         };
@@ -392,7 +410,7 @@ mod tests {
             Err(ProtocolError::InvalidMultibulkLength)
         );
         assert_eq!(
-            parse_all(b"*1048577\r\n"),
+            parse_all(b"*2147483648\r\n"),
             Err(ProtocolError::InvalidMultibulkLength)
         );
         assert_eq!(
@@ -412,6 +430,29 @@ mod tests {
             ProtocolError::ExpectedDollar('+').to_string(),
             "expected '$', got '+'"
         );
+    }
+
+    #[test]
+    fn unauthenticated_limits() {
+        let limits = ParseLimits {
+            unauthenticated: true,
+            ..ParseLimits::default()
+        };
+        let mut buf = BytesMut::from(&b"*11\r\n"[..]);
+        assert_eq!(
+            parse_command(&mut buf, &limits),
+            Err(ProtocolError::UnauthenticatedMultibulkLength)
+        );
+        let mut buf = BytesMut::from(&b"*1\r\n$16385\r\n"[..]);
+        assert_eq!(
+            parse_command(&mut buf, &limits),
+            Err(ProtocolError::UnauthenticatedBulkLength)
+        );
+        let mut buf = BytesMut::from(&b"*1\r\n$4\r\nPING\r\n"[..]);
+        assert!(matches!(
+            parse_command(&mut buf, &limits),
+            Ok(Parsed::Command(_, _))
+        ));
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
     let mut input = BytesMut::new();
     let mut stop = shared.shutdown_signal();
     let mut hint = 0usize;
+    let mut config_epoch = shared.config_epoch();
+    let mut last_activity = tokio::time::Instant::now();
 
     'conn: loop {
         // Backpressure: wait while too many reply bytes are unsent.
@@ -128,42 +130,48 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
         }
         let want = READ_CHUNK.max(hint.saturating_sub(input.len()));
         input.reserve(want);
-        let idle_timeout = {
+        let idle_deadline = {
             let t = shared.hot.timeout.load(Ordering::Relaxed);
-            (t > 0 && !state.in_pubsub()).then(|| Duration::from_secs(t))
+            (t > 0 && !state.in_pubsub()).then(|| last_activity + Duration::from_secs(t))
         };
-        let read = async {
-            match idle_timeout {
-                Some(t) => tokio::time::timeout(t, rd.read_buf(&mut input)).await.ok(),
-                None => Some(rd.read_buf(&mut input).await),
+        let idle = async {
+            match idle_deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
             }
         };
         let n = tokio::select! {
-            r = read => match r {
-                None => {
-                    tracing::debug!(id = handle.id, "closing idle client");
-                    break 'conn;
-                }
-                Some(Ok(0)) | Some(Err(_)) => break 'conn,
-                Some(Ok(n)) => n,
+            r = rd.read_buf(&mut input) => match r {
+                Ok(0) | Err(_) => break 'conn,
+                Ok(n) => n,
             },
+            _ = idle => {
+                tracing::debug!(id = handle.id, "closing idle client");
+                break 'conn;
+            }
+            // A CONFIG SET (e.g. of `timeout`) re-evaluates the idle deadline.
+            _ = config_epoch.changed() => continue 'conn,
             _ = handle.outbox.wake_reader.notified() => {
                 if handle.outbox.closed().is_some() { break 'conn; }
                 continue 'conn;
             }
             _ = stop.wait_for(|s| *s) => break 'conn,
         };
+        last_activity = tokio::time::Instant::now();
         shared
             .stats
             .net_input_bytes
             .fetch_add(n as u64, Ordering::Relaxed);
 
-        let limits = ParseLimits {
-            max_bulk_len: shared.hot.proto_max_bulk_len.load(Ordering::Relaxed),
-        };
+        let max_bulk_len = shared.hot.proto_max_bulk_len.load(Ordering::Relaxed);
         let mut processed = 0u64;
         hint = 0;
         loop {
+            // Per command: an AUTH earlier in the same batch lifts the unauthenticated limits.
+            let limits = ParseLimits {
+                max_bulk_len,
+                unauthenticated: !state.authenticated,
+            };
             match parse_command(&mut input, &limits) {
                 Ok(Parsed::Command(args, _)) => {
                     if args.is_empty() {
@@ -214,6 +222,10 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
             info.query_buf = input.len();
             info.last_cmd = state.last_cmd;
         }
+        // DEBUG SLEEP: like Redis, reply only once the pause is over.
+        if let Some(d) = state.sleep.take() {
+            tokio::time::sleep(d).await;
+        }
         if !out.is_empty() {
             let limit = shared.output_limits.get(handle.class());
             handle.outbox.push(out.take(), limit);
@@ -221,9 +233,6 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
         if state.close_after_reply {
             handle.outbox.close(CloseReason::AfterReply);
             break;
-        }
-        if let Some(d) = state.sleep.take() {
-            tokio::time::sleep(d).await;
         }
     }
 
@@ -247,17 +256,7 @@ async fn write_loop(mut wr: OwnedWriteHalf, handle: Arc<ClientHandle>, shared: A
     loop {
         frames.clear();
         match handle.outbox.drain(&mut frames, WRITE_BATCH) {
-            Err(reason) => {
-                if reason == CloseReason::OutputLimit {
-                    shared
-                        .stats
-                        .output_limit_disconnections
-                        .fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(id = handle.id, addr = %handle.addr,
-                        "client closed for overcoming of output buffer limits");
-                }
-                break;
-            }
+            Err(_) => break,
             Ok(0) => {
                 handle.outbox.wake_writer.notified().await;
                 continue;
@@ -282,6 +281,14 @@ async fn write_loop(mut wr: OwnedWriteHalf, handle: Arc<ClientHandle>, shared: A
                 }
             }
         }
+    }
+    if handle.outbox.closed() == Some(CloseReason::OutputLimit) {
+        shared
+            .stats
+            .output_limit_disconnections
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::info!(id = handle.id, addr = %handle.addr,
+            "client closed for overcoming of output buffer limits");
     }
     let _ = wr.shutdown().await;
     handle.outbox.finished.store(true, Ordering::Relaxed);

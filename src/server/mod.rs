@@ -101,6 +101,8 @@ pub struct Shared {
     pub tcp_port: u16,
     next_client_id: AtomicU64,
     shutdown_tx: watch::Sender<bool>,
+    /// Bumped on every configuration change, so waiting connections re-read what they cache.
+    config_epoch: watch::Sender<u64>,
     /// Set when SHUTDOWN was requested by a client, so the binary knows to exit.
     pub shutdown_requested: AtomicBool,
 }
@@ -130,6 +132,8 @@ impl Shared {
         self.hot
             .notify_flags
             .store(cfg.notify_keyspace_events, Ordering::Relaxed);
+        drop(cfg);
+        self.config_epoch.send_modify(|e| *e += 1);
     }
 
     /// The keyspace, locked for one command.
@@ -141,6 +145,11 @@ impl Shared {
     pub fn request_shutdown(&self) {
         self.shutdown_requested.store(true, Ordering::SeqCst);
         let _ = self.shutdown_tx.send(true);
+    }
+
+    /// A receiver that changes whenever the configuration does.
+    pub fn config_epoch(&self) -> watch::Receiver<u64> {
+        self.config_epoch.subscribe()
     }
 
     /// A receiver that resolves when shutdown is requested.
@@ -225,6 +234,7 @@ impl Server {
             tcp_port: port,
             next_client_id: AtomicU64::new(1),
             shutdown_tx,
+            config_epoch: watch::channel(0).0,
             shutdown_requested: AtomicBool::new(false),
             config: RwLock::new(config),
         });
