@@ -128,8 +128,6 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
         if handle.outbox.closed().is_some() {
             break;
         }
-        let want = READ_CHUNK.max(hint.saturating_sub(input.len()));
-        input.reserve(want);
         let idle_deadline = {
             let t = shared.hot.timeout.load(Ordering::Relaxed);
             (t > 0 && !state.in_pubsub()).then(|| last_activity + Duration::from_secs(t))
@@ -141,10 +139,20 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
             }
         };
         let n = tokio::select! {
-            r = rd.read_buf(&mut input) => match r {
-                Ok(0) | Err(_) => break 'conn,
-                Ok(n) => n,
-            },
+            // Wait for readability before reserving a read buffer, so that idle connections
+            // hold no input memory.
+            r = rd.readable() => {
+                if r.is_err() {
+                    break 'conn;
+                }
+                input.reserve(READ_CHUNK.max(hint.saturating_sub(input.len())));
+                match rd.try_read_buf(&mut input) {
+                    Ok(0) => break 'conn,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue 'conn,
+                    Err(_) => break 'conn,
+                }
+            }
             _ = idle => {
                 tracing::debug!(id = handle.id, "closing idle client");
                 break 'conn;
@@ -208,8 +216,9 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
                 }
             }
         }
-        // Idle connections should not pin a large input buffer.
-        if input.is_empty() && input.capacity() > 4 * READ_CHUNK {
+        // Between requests a connection keeps no input buffer (arguments still in use hold
+        // their own reference to the bytes they came from).
+        if input.is_empty() {
             input = BytesMut::new();
         }
         shared
@@ -252,12 +261,14 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
 }
 
 async fn write_loop(mut wr: OwnedWriteHalf, handle: Arc<ClientHandle>, shared: Arc<Shared>) {
-    let mut frames: Vec<Bytes> = Vec::with_capacity(WRITE_BATCH);
+    let mut frames: Vec<Bytes> = Vec::new();
     loop {
         frames.clear();
         match handle.outbox.drain(&mut frames, WRITE_BATCH) {
             Err(_) => break,
             Ok(0) => {
+                // Idle subscribers keep no write batch allocated while they wait.
+                frames = Vec::new();
                 handle.outbox.wake_writer.notified().await;
                 continue;
             }
