@@ -8,8 +8,10 @@
 pub mod client;
 pub mod connection;
 pub mod keys;
+pub mod lists;
 pub mod pubsub;
 pub mod server;
+pub mod strings;
 pub mod table;
 
 use crate::protocol::ReplyBuf;

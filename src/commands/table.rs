@@ -483,7 +483,8 @@ static DEBUG_SUBCOMMANDS: &[CommandSpec] = &[cmd!(
     server::debug_sleep
 )];
 
-/// Connection, server and Pub/Sub commands, and the minimal string commands.
+/// Connection, server and Pub/Sub commands, and the generic key commands.
+#[rustfmt::skip]
 static CORE_COMMANDS: &[CommandSpec] = &[
     // Connection
     cmd!("ping", -1, ["fast"], 0, 0, 0, ["fast", "connection"], "connection", "1.0.0", "Returns the server's liveliness response.", connection::ping),
@@ -519,16 +520,18 @@ static CORE_COMMANDS: &[CommandSpec] = &[
     cmd!("sunsubscribe", -1, ["pubsub", "noscript", "loading", "stale"], 1, -1, 1, ["pubsub", "slow"], "pubsub", "7.0.0", "Stops listening to messages posted to shard channels.", pubsub::sunsubscribe),
     cmd!("spublish", 3, ["pubsub", "loading", "stale", "fast", "may_replicate"], 1, 1, 1, ["pubsub", "fast"], "pubsub", "7.0.0", "Post a message to a shard channel", pubsub::spublish),
     container!("pubsub", ["slow"], "pubsub", "2.8.0", "A container for Pub/Sub commands.", PUBSUB_SUBCOMMANDS),
-    // Keyspace (strings): the minimum the benchmarks and tools need; the full set follows.
-    cmd!("get", 2, ["readonly", "fast"], 1, 1, 1, ["read", "string", "fast"], "string", "1.0.0", "Returns the string value of a key.", keys::get),
-    cmd!("set", -3, ["write", "denyoom"], 1, 1, 1, ["write", "string", "slow"], "string", "1.0.0", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", keys::set),
+    // Keyspace
     cmd!("del", -2, ["write"], 1, -1, 1, ["keyspace", "write", "slow"], "generic", "1.0.0", "Deletes one or more keys.", keys::del),
     cmd!("exists", -2, ["readonly", "fast"], 1, -1, 1, ["keyspace", "read", "fast"], "generic", "1.0.0", "Determines whether one or more keys exist.", keys::exists),
 ];
 
 /// Command groups, each a table of its own (as Redis keeps one JSON file per command): a new
 /// group of commands is one more entry here.
-static GROUPS: &[&[CommandSpec]] = &[CORE_COMMANDS];
+static GROUPS: &[&[CommandSpec]] = &[
+    CORE_COMMANDS,
+    super::lists::COMMANDS,
+    super::strings::COMMANDS,
+];
 
 /// Every top-level command, in table order.
 pub fn all_commands() -> &'static [&'static CommandSpec] {

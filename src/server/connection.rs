@@ -18,7 +18,7 @@ use std::io::IoSlice;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 
@@ -105,7 +105,7 @@ impl ConnState {
 
 /// Serves one client until it disconnects, is killed, or the server shuts down.
 pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandle>) {
-    let (mut rd, wr) = stream.into_split();
+    let (rd, wr) = stream.into_split();
     let writer = tokio::spawn(write_loop(wr, handle.clone(), shared.clone()));
     let authenticated = shared.config().requirepass.is_none();
     let mut state = ConnState::new(handle.clone(), authenticated);
