@@ -39,6 +39,9 @@ pub fn quit(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
 /// RESET: back to a fresh connection's state (RESP2, db 0, no name, no subscriptions).
 pub fn reset(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     ctx.flush();
+    ctx.conn.multi = None;
+    ctx.conn.multi_dirty = false;
+    super::transactions::unwatch_all(ctx);
     super::pubsub::unsubscribe_all_silently(ctx);
     ctx.conn.db = 0;
     ctx.conn.reply_mode = ReplyMode::On;

@@ -13,6 +13,7 @@ pub mod pubsub;
 pub mod server;
 pub mod strings;
 pub mod table;
+pub mod transactions;
 
 use crate::protocol::ReplyBuf;
 use crate::server::connection::{ConnState, ReplyMode};
@@ -183,7 +184,50 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Vec<Bytes>) {
     }
 }
 
+/// Commands that run at once even inside MULTI (everything else is queued).
+fn runs_inside_multi(name: &str) -> bool {
+    matches!(
+        name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
+}
+
+/// Checks a command (table, arity, auth, subscribed mode), queues it if a transaction is open,
+/// or runs it. A rejection while queueing makes the transaction's EXEC fail, as in Redis.
 fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let spec = match check(ctx, args) {
+        Ok(spec) => spec,
+        Err(e) => {
+            if ctx.conn.multi.is_some() {
+                ctx.conn.multi_dirty = true;
+            }
+            return Err(e);
+        }
+    };
+    let base = spec.name.split('|').next().unwrap_or(spec.name);
+    if let Some(queue) = ctx.conn.multi.as_mut() {
+        if !runs_inside_multi(base) {
+            if spec.has_flag("no_multi") {
+                ctx.conn.multi_dirty = true;
+                return Err(CmdError::Other(
+                    "Command not allowed inside a transaction".into(),
+                ));
+            }
+            queue.push(args.to_vec());
+            ctx.out.simple("QUEUED");
+            return Ok(());
+        }
+    }
+    ctx.conn.last_cmd = spec.name;
+    let touches_keyspace =
+        spec.first_key > 0 || spec.has_flag("write") || spec.has_flag("readonly");
+    let shared = ctx.shared.clone();
+    let _gate = (touches_keyspace && !ctx.conn.in_exec).then(|| shared.exec_gate_shared());
+    (spec.handler)(ctx, args)
+}
+
+/// The checks Redis makes before running or queueing a command.
+fn check(ctx: &Ctx<'_>, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {
     let spec = resolve(args)?;
     if !spec.arity_ok(args.len()) {
         return Err(CmdError::WrongArity(spec.name.to_string()));
@@ -201,8 +245,7 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             spec.name
         )));
     }
-    ctx.conn.last_cmd = spec.name;
-    (spec.handler)(ctx, args)
+    Ok(spec)
 }
 
 /// Parses an integer argument with Redis's rules and error text.

@@ -2,7 +2,7 @@
 //! flags, key positions and ACL categories. Dispatch, COMMAND INFO/DOCS/COUNT/LIST/GETKEYS and
 //! (later) ACL categories all read this one table.
 
-use super::{client, connection, keys, pubsub, server, CmdResult, Ctx};
+use super::{client, connection, keys, pubsub, server, transactions, CmdResult, Ctx};
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -520,6 +520,12 @@ static CORE_COMMANDS: &[CommandSpec] = &[
     cmd!("sunsubscribe", -1, ["pubsub", "noscript", "loading", "stale"], 1, -1, 1, ["pubsub", "slow"], "pubsub", "7.0.0", "Stops listening to messages posted to shard channels.", pubsub::sunsubscribe),
     cmd!("spublish", 3, ["pubsub", "loading", "stale", "fast", "may_replicate"], 1, 1, 1, ["pubsub", "fast"], "pubsub", "7.0.0", "Post a message to a shard channel", pubsub::spublish),
     container!("pubsub", ["slow"], "pubsub", "2.8.0", "A container for Pub/Sub commands.", PUBSUB_SUBCOMMANDS),
+    // Transactions
+    cmd!("multi", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], 0, 0, 0, ["fast", "transaction"], "transactions", "1.2.0", "Starts a transaction.", transactions::multi),
+    cmd!("exec", 1, ["noscript", "loading", "stale", "skip_slowlog"], 0, 0, 0, ["slow", "transaction"], "transactions", "1.2.0", "Executes all commands in a transaction.", transactions::exec),
+    cmd!("discard", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], 0, 0, 0, ["fast", "transaction"], "transactions", "2.0.0", "Discards a transaction.", transactions::discard),
+    cmd!("watch", -2, ["noscript", "loading", "stale", "fast", "allow_busy"], 1, -1, 1, ["fast", "transaction"], "transactions", "2.2.0", "Monitors changes to keys to determine the execution of a transaction.", transactions::watch),
+    cmd!("unwatch", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], 0, 0, 0, ["fast", "transaction"], "transactions", "2.2.0", "Forgets about watched keys of a transaction.", transactions::unwatch),
     // Keyspace
     cmd!("del", -2, ["write"], 1, -1, 1, ["keyspace", "write", "slow"], "generic", "1.0.0", "Deletes one or more keys.", keys::del),
     cmd!("exists", -2, ["readonly", "fast"], 1, -1, 1, ["keyspace", "read", "fast"], "generic", "1.0.0", "Determines whether one or more keys exist.", keys::exists),

@@ -65,6 +65,16 @@ pub struct ConnState {
     pub sleep: Option<Duration>,
     /// The last command run (CLIENT LIST `cmd`), published once per batch.
     pub last_cmd: &'static str,
+    /// Commands queued since MULTI, if in a transaction.
+    pub multi: Option<Vec<Vec<Bytes>>>,
+    /// A command was rejected while queueing: EXEC must abort.
+    pub multi_dirty: bool,
+    /// True while EXEC runs the queue (the exec gate is already held).
+    pub in_exec: bool,
+    /// Keys watched by WATCH.
+    pub watched: Vec<crate::commands::transactions::Watched>,
+    /// Set by the keyspace when a watched key changes.
+    pub watch_flag: crate::storage::WatchFlag,
 }
 
 impl ConnState {
@@ -80,6 +90,11 @@ impl ConnState {
             close_after_reply: false,
             sleep: None,
             last_cmd: "NULL",
+            multi: None,
+            multi_dirty: false,
+            in_exec: false,
+            watched: Vec::new(),
+            watch_flag: Default::default(),
         }
     }
 
@@ -230,6 +245,7 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
             info.last_interaction = Instant::now();
             info.query_buf = input.len();
             info.last_cmd = state.last_cmd;
+            info.in_multi = state.multi.as_ref().map(Vec::len);
         }
         // DEBUG SLEEP: like Redis, reply only once the pause is over.
         if let Some(d) = state.sleep.take() {
@@ -245,7 +261,16 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
         }
     }
 
-    // Tear down: leave every channel, deregister, let the writer flush or stop.
+    // Tear down: forget watched keys, leave every channel, deregister, let the writer flush or
+    // stop.
+    if !state.watched.is_empty() {
+        let mut ks = shared.keyspace();
+        for w in state.watched.drain(..) {
+            if w.db < ks.len() {
+                ks.db(w.db).unwatch(&w.key, &state.watch_flag);
+            }
+        }
+    }
     shared.pubsub.remove_client(
         &handle,
         state.channels.drain(),

@@ -91,6 +91,9 @@ pub struct Shared {
     /// The Pub/Sub registry.
     pub pubsub: PubSub,
     keyspace: Mutex<Keyspace>,
+    /// Held for reading by every keyspace command and for writing by EXEC, so that a
+    /// transaction runs with no other client's keyspace command in between.
+    exec_gate: RwLock<()>,
     /// INFO counters.
     pub stats: Stats,
     /// When the server started.
@@ -134,6 +137,16 @@ impl Shared {
             .store(cfg.notify_keyspace_events, Ordering::Relaxed);
         drop(cfg);
         self.config_epoch.send_modify(|e| *e += 1);
+    }
+
+    /// Shared hold on the exec gate, for the duration of one keyspace command.
+    pub fn exec_gate_shared(&self) -> RwLockReadGuard<'_, ()> {
+        self.exec_gate.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Exclusive hold on the exec gate, for the duration of EXEC.
+    pub fn exec_gate_exclusive(&self) -> RwLockWriteGuard<'_, ()> {
+        self.exec_gate.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The keyspace, locked for one command.
@@ -228,6 +241,7 @@ impl Server {
             clients: ClientRegistry::default(),
             pubsub: PubSub::default(),
             keyspace: Mutex::new(Keyspace::new(config.databases)),
+            exec_gate: RwLock::new(()),
             stats: Stats::default(),
             started: Instant::now(),
             run_id: random_hex(40),

@@ -224,6 +224,15 @@ impl Db {
         }
     }
 
+    /// True if `key` exists but its expiry time has passed (it is logically gone even if not yet
+    /// collected).
+    pub fn is_logically_expired(&self, key: &[u8]) -> bool {
+        self.entries
+            .get(key)
+            .and_then(|e| e.expires_at)
+            .is_some_and(|at| at <= now_ms())
+    }
+
     /// Number of keys with at least one watcher (INFO `total_watched_keys`).
     pub fn watched_keys(&self) -> usize {
         self.watchers.len()
