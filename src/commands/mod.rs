@@ -7,13 +7,16 @@
 
 pub mod client;
 pub mod connection;
+pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod pubsub;
 pub mod server;
+pub mod sets;
 pub mod strings;
 pub mod table;
 pub mod transactions;
+pub mod zsets;
 
 use crate::protocol::ReplyBuf;
 use crate::server::connection::{ConnState, ReplyMode};

@@ -537,6 +537,9 @@ static GROUPS: &[&[CommandSpec]] = &[
     CORE_COMMANDS,
     super::lists::COMMANDS,
     super::strings::COMMANDS,
+    super::sets::COMMANDS,
+    super::hashes::COMMANDS,
+    super::zsets::COMMANDS,
 ];
 
 /// Every top-level command, in table order.

@@ -620,12 +620,6 @@ def test_pipeline_of_publishes_returns_receiver_counts(rp, client_factory, proto
     b.close()
 
 
-@pytest.mark.xfail(
-    reason="herald gap: MULTI/EXEC are not implemented, so redis-py's default transactional "
-    "pipeline (r.pipeline()) fails with \"unknown command 'EXEC'\" (after 'MULTI' was refused); "
-    "Redis returns [1, 0]",
-    strict=True,
-)
 def test_transactional_pipeline_of_publishes(r, client_factory):
     p = client_factory().pubsub()
     p.subscribe("t")
