@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod commands;
 pub mod config;
+pub mod memory;
 pub mod notify;
 pub mod protocol;
 pub mod pubsub;
@@ -14,4 +15,8 @@ pub mod server;
 pub mod storage;
 
 pub use config::Config;
+
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 pub use server::Server;

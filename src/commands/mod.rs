@@ -207,9 +207,8 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             return Err(e);
         }
     };
-    let base = spec.name.split('|').next().unwrap_or(spec.name);
     if let Some(queue) = ctx.conn.multi.as_mut() {
-        if !runs_inside_multi(base) {
+        if !runs_inside_multi(spec.base_name()) {
             if spec.has_flag("no_multi") {
                 ctx.conn.multi_dirty = true;
                 return Err(CmdError::Other(
@@ -238,10 +237,9 @@ fn check(ctx: &Ctx<'_>, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError
     if !ctx.conn.authenticated && !spec.has_flag("no_auth") {
         return Err(CmdError::Coded("NOAUTH Authentication required.".into()));
     }
-    let base = spec.name.split('|').next().unwrap_or(spec.name);
     if ctx.conn.in_pubsub()
         && ctx.out.protocol() == crate::protocol::Protocol::Resp2
-        && !allowed_in_pubsub_context(base)
+        && !allowed_in_pubsub_context(spec.base_name())
     {
         return Err(CmdError::Other(format!(
             "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",

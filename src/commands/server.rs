@@ -22,18 +22,6 @@ pub fn help_reply(ctx: &mut Ctx<'_>, command: &str, lines: &[&str]) {
     ctx.out.simple("    Print this help.");
 }
 
-/// Resident set size of this process in bytes, from /proc (0 where unavailable).
-fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok())
-        })
-        .map_or(0, |pages| pages * 4096)
-}
-
 fn human_bytes(n: u64) -> String {
     let n = n as f64;
     if n < 1024.0 {
@@ -125,12 +113,14 @@ pub fn info_text(ctx: &Ctx<'_>, requested: &[Bytes]) -> String {
                 );
             }
             "memory" => {
-                let rss = rss_bytes();
+                let used = crate::memory::used_memory();
+                let rss = crate::memory::rss_bytes();
                 let _ = write!(
                     s,
-                    "# Memory\r\nused_memory:{rss}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{rss}\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:libc\r\n",
+                    "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:{}\r\n",
+                    human_bytes(used),
                     human_bytes(rss),
-                    human_bytes(rss),
+                    crate::memory::allocator_name(),
                 );
             }
             "persistence" => {

@@ -55,6 +55,11 @@ impl CommandSpec {
         self.flags.contains(&flag)
     }
 
+    /// For a subcommand, the container's name (the part before `|`); else the name itself.
+    pub fn base_name(&self) -> &'static str {
+        self.name.split('|').next().unwrap_or(self.name)
+    }
+
     /// For a subcommand, the part after `|`.
     pub fn subname(&self) -> &'static str {
         self.name.rsplit('|').next().unwrap_or(self.name)
@@ -550,7 +555,9 @@ pub fn all_commands() -> &'static [&'static CommandSpec] {
 
 /// Finds a top-level command by lower-case name.
 pub fn lookup(name: &str) -> Option<&'static CommandSpec> {
-    static INDEX: OnceLock<HashMap<&'static str, &'static CommandSpec>> = OnceLock::new();
+    static INDEX: OnceLock<
+        HashMap<&'static str, &'static CommandSpec, foldhash::fast::RandomState>,
+    > = OnceLock::new();
     INDEX
         .get_or_init(|| all_commands().iter().map(|c| (c.name, *c)).collect())
         .get(name)

@@ -18,10 +18,10 @@ use crate::server::client::{ClientHandle, OutputLimits};
 use bytes::{BufMut, Bytes, BytesMut};
 use pattern_index::PatternIndex;
 use std::cell::RefCell;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 thread_local! {
@@ -57,7 +57,7 @@ fn defer(frame: Bytes) {
 const SHARDS: usize = 64;
 
 /// The clients subscribed to one channel or pattern, by client id.
-pub type Subscribers = HashMap<u64, Arc<ClientHandle>>;
+pub type Subscribers = HashMap<u64, Arc<ClientHandle>, foldhash::fast::RandomState>;
 
 /// Plain channels (SUBSCRIBE/PUBLISH) or shard channels (SSUBSCRIBE/SPUBLISH).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub enum ChannelKind {
     Shard,
 }
 
-type ChannelMap = RwLock<HashMap<Bytes, Subscribers>>;
+type ChannelMap = RwLock<HashMap<Bytes, Subscribers, ChannelHasher>>;
 
 fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     // Registry maps stay consistent across a panic elsewhere (each update is one insert or
@@ -202,10 +202,13 @@ pub fn encode_confirmation(
     buf.freeze()
 }
 
+/// The hasher for channel names: fast, and randomly seeded per process so clients cannot
+/// aim channel names at one bucket.
+type ChannelHasher = foldhash::fast::RandomState;
+
 fn shard_of(channel: &[u8]) -> usize {
-    let mut h = DefaultHasher::new();
-    channel.hash(&mut h);
-    (h.finish() as usize) % SHARDS
+    static SEED: OnceLock<ChannelHasher> = OnceLock::new();
+    (SEED.get_or_init(ChannelHasher::default).hash_one(channel) as usize) % SHARDS
 }
 
 impl PubSub {
@@ -230,7 +233,7 @@ impl PubSub {
         let mut map = write(&maps[shard_of(channel)]);
         let subs = map.entry(channel.clone()).or_insert_with(|| {
             count.fetch_add(1, Ordering::Relaxed);
-            HashMap::new()
+            Subscribers::default()
         });
         subs.insert(client.id, client.clone());
         client.outbox.push(confirmation, limits.get(client.class()));
@@ -267,7 +270,7 @@ impl PubSub {
         limits: &OutputLimits,
     ) {
         let mut idx = write(&self.patterns);
-        let subs = idx.get_or_insert_with(pattern.clone(), HashMap::new);
+        let subs = idx.get_or_insert_with(pattern.clone(), Subscribers::default);
         subs.insert(client.id, client.clone());
         self.pattern_count.store(idx.len(), Ordering::Relaxed);
         client.outbox.push(confirmation, limits.get(client.class()));

@@ -39,7 +39,7 @@ pub struct ClientHandle {
     /// When the connection was accepted.
     pub created: Instant,
     /// Outbound queue shared with publishers.
-    pub outbox: Outbox,
+    pub outbox: Arc<Outbox>,
     proto: AtomicU8,
     /// True while the client has at least one (pattern/shard) subscription: its output buffer is
     /// then limited by the `pubsub` class.
@@ -56,7 +56,7 @@ impl ClientHandle {
             addr,
             laddr,
             created: now,
-            outbox: Outbox::default(),
+            outbox: Arc::new(Outbox::default()),
             proto: AtomicU8::new(2),
             pubsub: AtomicBool::new(false),
             info: Mutex::new(ClientInfo {

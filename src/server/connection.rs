@@ -7,19 +7,16 @@
 //! in one order.
 
 use super::client::ClientHandle;
-use super::outbox::CloseReason;
+use super::outbox::{self, CloseReason, Flushed};
 use super::Shared;
 use crate::commands::{self, Ctx};
 use crate::protocol::parser::{parse_command, ParseLimits, Parsed};
 use crate::protocol::{Protocol, ReplyBuf};
 use bytes::{Bytes, BytesMut};
 use std::collections::HashSet;
-use std::io::IoSlice;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 
 /// How much the reader asks the socket for at a time.
@@ -27,8 +24,6 @@ const READ_CHUNK: usize = 16 * 1024;
 /// When this many reply bytes wait unsent, the reader pauses until the writer catches up, so a
 /// client that pipelines without reading cannot grow server memory without bound.
 const REPLY_BACKPRESSURE: u64 = 8 * 1024 * 1024;
-/// Frames written per vectored write.
-const WRITE_BATCH: usize = 64;
 
 /// CLIENT REPLY mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,8 +115,12 @@ impl ConnState {
 
 /// Serves one client until it disconnects, is killed, or the server shuts down.
 pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandle>) {
-    let (rd, wr) = stream.into_split();
-    let writer = tokio::spawn(write_loop(wr, handle.clone(), shared.clone()));
+    let sock = Arc::new(stream);
+    handle
+        .outbox
+        .attach(sock.clone(), shared.stats.net_output_bytes.clone());
+    let writer = tokio::spawn(write_loop(sock.clone(), handle.clone(), shared.clone()));
+    let rd = &*sock;
     let authenticated = shared.config().requirepass.is_none();
     let mut state = ConnState::new(handle.clone(), authenticated);
     let mut out = ReplyBuf::new(Protocol::Resp2);
@@ -187,6 +186,9 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
             .fetch_add(n as u64, Ordering::Relaxed);
 
         let max_bulk_len = shared.hot.proto_max_bulk_len.load(Ordering::Relaxed);
+        // Frames this batch queues for any client (its own replies, published messages) are
+        // written when the batch ends, one write per client.
+        outbox::begin_batch();
         let mut processed = 0u64;
         hint = 0;
         loop {
@@ -249,12 +251,15 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
         }
         // DEBUG SLEEP: like Redis, reply only once the pause is over.
         if let Some(d) = state.sleep.take() {
+            outbox::end_batch();
             tokio::time::sleep(d).await;
+            outbox::begin_batch();
         }
         if !out.is_empty() {
             let limit = shared.output_limits.get(handle.class());
             handle.outbox.push(out.take(), limit);
         }
+        outbox::end_batch();
         if state.close_after_reply {
             handle.outbox.close(CloseReason::AfterReply);
             break;
@@ -285,37 +290,22 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
     tracing::debug!(id = handle.id, "client disconnected");
 }
 
-async fn write_loop(mut wr: OwnedWriteHalf, handle: Arc<ClientHandle>, shared: Arc<Shared>) {
-    let mut frames: Vec<Bytes> = Vec::new();
+/// Writes whatever the batch flushes could not: waits for the socket to become writable and
+/// flushes again, until the client is closed.
+async fn write_loop(sock: Arc<TcpStream>, handle: Arc<ClientHandle>, shared: Arc<Shared>) {
     loop {
-        frames.clear();
-        match handle.outbox.drain(&mut frames, WRITE_BATCH) {
-            Err(_) => break,
-            Ok(0) => {
-                // Idle subscribers keep no write batch allocated while they wait.
-                frames = Vec::new();
-                handle.outbox.wake_writer.notified().await;
-                continue;
-            }
-            Ok(total) => {
-                let result = tokio::select! {
-                    r = write_all_vectored(&mut wr, &frames, total) => r,
-                    _ = wait_killed(&handle) => Err(std::io::ErrorKind::ConnectionAborted.into()),
-                };
-                match result {
-                    Ok(()) => {
-                        handle.outbox.written(total);
-                        shared
-                            .stats
-                            .net_output_bytes
-                            .fetch_add(total as u64, Ordering::Relaxed);
-                    }
-                    Err(_) => {
+        match handle.outbox.try_flush() {
+            Flushed::All => handle.outbox.wake_writer.notified().await,
+            Flushed::WouldBlock => {
+                tokio::select! {
+                    r = sock.writable() => if r.is_err() {
                         handle.outbox.close(CloseReason::Killed);
                         break;
-                    }
+                    },
+                    _ = handle.outbox.wake_writer.notified() => {}
                 }
             }
+            Flushed::Closed => break,
         }
     }
     if handle.outbox.closed() == Some(CloseReason::OutputLimit) {
@@ -326,51 +316,6 @@ async fn write_loop(mut wr: OwnedWriteHalf, handle: Arc<ClientHandle>, shared: A
         tracing::info!(id = handle.id, addr = %handle.addr,
             "client closed for overcoming of output buffer limits");
     }
-    let _ = wr.shutdown().await;
+    let _ = socket2::SockRef::from(&*sock).shutdown(std::net::Shutdown::Write);
     handle.outbox.finished.store(true, Ordering::Relaxed);
-}
-
-/// Resolves when the client is closed for a reason that discards pending output.
-async fn wait_killed(handle: &ClientHandle) {
-    loop {
-        match handle.outbox.closed() {
-            Some(CloseReason::Killed) | Some(CloseReason::OutputLimit) => return,
-            _ => handle.outbox.wake_writer.notified().await,
-        }
-    }
-}
-
-/// Writes every frame, using vectored writes and resuming after partial writes.
-async fn write_all_vectored(
-    wr: &mut OwnedWriteHalf,
-    frames: &[Bytes],
-    total: usize,
-) -> std::io::Result<()> {
-    let mut written = 0usize;
-    let mut first = 0usize;
-    let mut offset = 0usize;
-    while written < total {
-        let slices: Vec<IoSlice<'_>> = frames[first..]
-            .iter()
-            .enumerate()
-            .map(|(i, f)| IoSlice::new(if i == 0 { &f[offset..] } else { &f[..] }))
-            .collect();
-        let mut n = wr.write_vectored(&slices).await?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::WriteZero.into());
-        }
-        written += n;
-        while n > 0 {
-            let left = frames[first].len() - offset;
-            if n >= left {
-                n -= left;
-                first += 1;
-                offset = 0;
-            } else {
-                offset += n;
-                n = 0;
-            }
-        }
-    }
-    Ok(())
 }

@@ -39,7 +39,8 @@ pub struct Stats {
     pub commands_processed: AtomicU64,
     pub rejected_connections: AtomicU64,
     pub net_input_bytes: AtomicU64,
-    pub net_output_bytes: AtomicU64,
+    /// Shared with every client's outbox, which counts what it writes.
+    pub net_output_bytes: Arc<AtomicU64>,
     pub pubsub_messages: AtomicU64,
     pub output_limit_disconnections: AtomicU64,
     pub unexpected_error_replies: AtomicU64,
@@ -54,7 +55,7 @@ impl Stats {
             &self.commands_processed,
             &self.rejected_connections,
             &self.net_input_bytes,
-            &self.net_output_bytes,
+            &*self.net_output_bytes,
             &self.pubsub_messages,
             &self.output_limit_disconnections,
             &self.unexpected_error_replies,
