@@ -145,7 +145,10 @@ impl Outbox {
         let was_empty = q.frames.is_empty();
         q.frames.push_back(frame);
         drop(q);
-        self.peak.fetch_max(bytes, Ordering::Relaxed);
+        // A plain load first: the read-modify-write is only needed when a new peak is set.
+        if bytes > self.peak.load(Ordering::Relaxed) {
+            self.peak.fetch_max(bytes, Ordering::Relaxed);
+        }
         if was_empty {
             self.schedule();
         }
@@ -194,13 +197,13 @@ impl Outbox {
                     Flushed::All
                 };
             }
-            let slices: Vec<IoSlice<'_>> = q
-                .frames
-                .iter()
-                .take(WRITE_BATCH)
-                .map(|f| IoSlice::new(f))
-                .collect();
-            match sock.try_write_vectored(&slices) {
+            let mut slices = [IoSlice::new(&[]); WRITE_BATCH];
+            let mut count = 0;
+            for (slot, frame) in slices.iter_mut().zip(q.frames.iter()) {
+                *slot = IoSlice::new(frame);
+                count += 1;
+            }
+            match sock.try_write_vectored(&slices[..count]) {
                 Ok(0) => break Flushed::Closed,
                 Ok(mut n) => {
                     q.bytes = q.bytes.saturating_sub(n as u64);
