@@ -82,25 +82,23 @@ pub fn parse_flags(s: &str) -> Option<u32> {
     Some(mask)
 }
 
-/// Renders a mask the way CONFIG GET shows it (Redis's canonical order, `A` when it applies).
+/// Renders a mask the way CONFIG GET shows it, in Redis's order: `A` or the class flags
+/// (`n` only without `A`), then `K`, `E`, `m`.
 pub fn render_flags(mask: u32) -> String {
     let mut out = String::new();
-    let rest = if mask & ALL == ALL {
+    if mask & ALL == ALL {
         out.push('A');
-        mask & !ALL
     } else {
-        mask
-    };
-    for (c, bit) in FLAGS.iter().skip(2) {
-        if rest & bit != 0 {
-            out.push(*c);
+        for (c, bit) in FLAGS.iter().filter(|(c, _)| !matches!(c, 'K' | 'E' | 'm')) {
+            if mask & bit != 0 {
+                out.push(*c);
+            }
         }
     }
-    if mask & EventClass::Keyspace as u32 != 0 {
-        out.push('K');
-    }
-    if mask & EventClass::Keyevent as u32 != 0 {
-        out.push('E');
+    for c in ['K', 'E', 'm'] {
+        if FLAGS.iter().any(|(f, bit)| *f == c && mask & bit != 0) {
+            out.push(c);
+        }
     }
     out
 }
@@ -139,5 +137,9 @@ mod tests {
         assert_eq!(render_flags(parse_flags("Eg$").unwrap()), "g$E");
         assert_eq!(parse_flags("Q"), None);
         assert_eq!(parse_flags(""), Some(0));
+        assert_eq!(render_flags(parse_flags("KEm").unwrap()), "KEm");
+        assert_eq!(render_flags(parse_flags("AKEn").unwrap()), "AKE");
+        assert_eq!(render_flags(parse_flags("AKEnm").unwrap()), "AKEm");
+        assert_eq!(render_flags(parse_flags("gn").unwrap()), "gn");
     }
 }

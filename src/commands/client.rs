@@ -35,12 +35,15 @@ pub fn getname(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
 }
 
 /// One CLIENT LIST line (without the trailing newline), with Redis 7.4's fields.
-pub fn describe(c: &ClientHandle) -> String {
+pub fn describe(c: &ClientHandle, blocked: bool) -> String {
     let info = c.info().clone();
     let now = std::time::Instant::now();
     let mut flags = String::new();
     if info.subscriptions + info.patterns + info.shard_subscriptions > 0 {
         flags.push('P');
+    }
+    if blocked {
+        flags.push('b');
     }
     if info.in_multi.is_some() {
         flags.push('x');
@@ -122,7 +125,7 @@ pub fn list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let mut text = String::new();
     for c in &clients {
-        text.push_str(&describe(c));
+        text.push_str(&describe(c, ctx.shared.blocking.is_blocked(c.id)));
         text.push('\n');
     }
     ctx.out.verbatim("txt", text.as_bytes());
@@ -132,7 +135,7 @@ pub fn list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// CLIENT INFO
 pub fn info(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     sync_self(ctx);
-    let mut text = describe(&ctx.conn.handle);
+    let mut text = describe(&ctx.conn.handle, false);
     text.push('\n');
     ctx.out.verbatim("txt", text.as_bytes());
     Ok(())
@@ -193,6 +196,9 @@ fn kill_one(ctx: &mut Ctx<'_>, c: &Arc<ClientHandle>) {
         ctx.conn.close_after_reply = true;
     } else {
         c.outbox.close(CloseReason::Killed);
+        // Gone from CLIENT LIST (and later KILLs) at once, as in Redis, even before its
+        // connection task has finished tearing down.
+        ctx.shared.clients.remove(c.id);
     }
 }
 
@@ -358,6 +364,8 @@ pub fn help(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "SETINFO <option> <value>",
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",

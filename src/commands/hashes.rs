@@ -106,7 +106,6 @@ fn hset_generic(ctx: &mut Ctx<'_>, args: &[Bytes], name: &str, hmset: bool) -> C
             let mut h = Hash::default();
             let n = apply(&mut h);
             db.set(Bytes::copy_from_slice(key), Value::Hash(h), None);
-            notify(shared, EventClass::New, "new", key, dbi);
             n
         }
     };
@@ -152,7 +151,6 @@ pub fn hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             h.prepare_for(&args[2..4], &lim);
             h.set(&args[2], &args[3], false, &lim);
             db.set(Bytes::copy_from_slice(key), Value::Hash(h), None);
-            notify(shared, EventClass::New, "new", key, dbi);
         }
     }
     db.touch(key);
@@ -332,7 +330,6 @@ pub fn hincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             let mut h = Hash::default();
             h.set(&args[2], &text, true, &lim);
             db.set(Bytes::copy_from_slice(key), Value::Hash(h), None);
-            notify(shared, EventClass::New, "new", key, dbi);
         }
     }
     db.touch(key);
@@ -375,7 +372,6 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             let mut h = Hash::default();
             h.set(&args[2], text.as_bytes(), true, &lim);
             db.set(Bytes::copy_from_slice(key), Value::Hash(h), None);
-            notify(shared, EventClass::New, "new", key, dbi);
         }
     }
     db.touch(key);

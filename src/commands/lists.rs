@@ -1,11 +1,12 @@
-//! List commands (Redis's t_list.c), except the blocking ones. The key-level helpers
-//! [`push_to_key`], [`pop_from_key`] and [`move_element`] carry all of a push/pop's side effects
+//! List commands (Redis's t_list.c), except the blocking ones (in `blocking`). The key-level
+//! helpers [`push_to_key`], [`pop_from_key`] and [`move_element`] carry all of a push/pop's side effects
 //! (encoding conversion, WATCH, keyspace events, deleting an emptied key) so the blocking
 //! variants can reuse them when they serve a waiting client.
 
 use super::table::cmd;
 use super::{eq_ic, parse_int, CmdError, CmdResult, CommandSpec, Ctx};
 use crate::notify::{notify, EventClass};
+use crate::server::blocking::signal_key_ready;
 use crate::server::Shared;
 use crate::storage::list::List;
 use crate::storage::{Db, Value, WrongType};
@@ -117,6 +118,7 @@ pub fn push_to_key<T: AsRef<[u8]>>(
     let len = list.len();
     db.touch(key);
     notify(shared, EventClass::List, side_event(left, true), key, dbi);
+    signal_key_ready(shared, dbi, key);
     Ok(len)
 }
 
@@ -198,6 +200,7 @@ pub fn move_element(
         dst,
         dbi,
     );
+    signal_key_ready(shared, dbi, dst);
     elements_removed(shared, db, dbi, src, side_event(from_left, false), fill);
     Ok(Some(value))
 }
@@ -415,6 +418,7 @@ pub fn linsert(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 &args[1],
                 ctx.conn.db,
             );
+            signal_key_ready(ctx.shared, ctx.conn.db, &args[1]);
             ctx.out.int(len as i64);
         }
     }

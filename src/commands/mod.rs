@@ -5,6 +5,7 @@
 //! they parse their arguments, apply them, and describe the reply through [`ReplyBuf`]. They never
 //! await and never touch the socket.
 
+pub mod blocking;
 pub mod client;
 pub mod connection;
 pub mod hashes;
@@ -160,6 +161,10 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Vec<Bytes>) {
     let reply_start = ctx.out.len();
     crate::pubsub::begin_deferring(ctx.conn.handle.id);
     let result = check_and_run(ctx, &args);
+    // Serve clients blocked on keys this command made ready, before its own reply goes out.
+    if !ctx.conn.in_exec {
+        crate::server::blocking::handle_ready(ctx.shared);
+    }
     let own_pushes = crate::pubsub::end_deferring();
     if let Err(e) = result {
         ctx.shared
@@ -168,6 +173,10 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Vec<Bytes>) {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::debug!(id = ctx.conn.handle.id, "error reply: {e}");
         ctx.out.error(&e.to_string());
+    }
+    if let Some(blocked) = ctx.conn.blocked.as_mut() {
+        // The reply comes when the wait ends; CLIENT REPLY OFF/SKIP decides about it now.
+        blocked.suppress_reply = ctx.conn.reply_mode != ReplyMode::On;
     }
     match ctx.conn.reply_mode {
         ReplyMode::On => {}
@@ -201,6 +210,18 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let spec = match check(ctx, args) {
         Ok(spec) => spec,
         Err(e) => {
+            if eq_ic(&args[0], "exec") {
+                // A rejected EXEC ends any transaction and says so, as Redis's rejectCommand
+                // does (even outside MULTI).
+                ctx.conn.multi = None;
+                ctx.conn.multi_dirty = false;
+                transactions::unwatch_all(ctx);
+                let text = e.to_string();
+                let reason = text.strip_prefix("ERR ").unwrap_or(&text);
+                return Err(CmdError::Coded(format!(
+                    "EXECABORT Transaction discarded because of: {reason}"
+                )));
+            }
             if ctx.conn.multi.is_some() {
                 ctx.conn.multi_dirty = true;
             }

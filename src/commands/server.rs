@@ -105,11 +105,14 @@ pub fn info_text(ctx: &Ctx<'_>, requested: &[Bytes]) -> String {
                     .count();
                 let _ = write!(
                     s,
-                    "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\npubsub_clients:{}\r\nwatching_clients:0\r\nclients_in_timeout_table:0\r\ntotal_watched_keys:0\r\ntotal_blocking_keys:0\r\ntotal_blocking_keys_on_nokey:0\r\n",
+                    "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\npubsub_clients:{}\r\nwatching_clients:0\r\nclients_in_timeout_table:{}\r\ntotal_watched_keys:0\r\ntotal_blocking_keys:{}\r\ntotal_blocking_keys_on_nokey:0\r\n",
                     clients.len(),
                     shared.config().maxclients,
                     clients.iter().map(|c| c.outbox.pending_bytes()).max().unwrap_or(0),
+                    shared.blocking.blocked_clients(),
                     pubsub,
+                    shared.blocking.clients_in_timeout_table(),
+                    shared.blocking.total_blocking_keys(),
                 );
             }
             "memory" => {

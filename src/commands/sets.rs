@@ -171,7 +171,6 @@ pub fn sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             let mut set = Set::for_members(&members[0], members.len(), &lim);
             let n = members.iter().filter(|m| set.insert(m, &lim)).count();
             db.set(Bytes::copy_from_slice(key), Value::Set(set), None);
-            event(ctx, EventClass::New, "new", key);
             n
         }
     };
@@ -255,7 +254,6 @@ pub fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             let mut d = Set::for_members(member, 1, &lim);
             d.insert(member, &lim);
             db.set(Bytes::copy_from_slice(dst), Value::Set(d), None);
-            event(ctx, EventClass::New, "new", dst);
             true
         }
     };
@@ -542,11 +540,7 @@ fn smallest_is_intset(sets: &SetArgs, n: usize) -> bool {
 fn store_result(ctx: &mut Ctx<'_>, db: &mut Db, dst: &[u8], result: Set, event_name: &str) {
     let n = result.len();
     if n > 0 {
-        let existed = db.get(dst).is_some();
         db.set(Bytes::copy_from_slice(dst), Value::Set(result), None);
-        if !existed {
-            event(ctx, EventClass::New, "new", dst);
-        }
         db.touch(dst);
         event(ctx, EventClass::Set, event_name, dst);
     } else if db.remove(dst) {

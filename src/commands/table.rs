@@ -255,6 +255,19 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         "Returns helpful text about the different subcommands.",
         client::help
     ),
+    cmd!(
+        "client|unblock",
+        -3,
+        ["admin", "noscript", "loading", "stale"],
+        0,
+        0,
+        0,
+        ["admin", "slow", "dangerous", "connection"],
+        "connection",
+        "5.0.0",
+        "Unblocks a client blocked by a blocking command from a different connection.",
+        super::blocking::client_unblock
+    ),
 ];
 
 static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
@@ -545,6 +558,8 @@ static GROUPS: &[&[CommandSpec]] = &[
     super::sets::COMMANDS,
     super::hashes::COMMANDS,
     super::zsets::COMMANDS,
+    super::blocking::COMMANDS,
+    super::keys::COMMANDS,
 ];
 
 /// Every top-level command, in table order.

@@ -1,6 +1,6 @@
 //! Sorted set commands (ZADD ... ZSCAN), with Redis 7.4's replies, errors, encodings and
 //! keyspace events (`t_zset.c` is the reference). The blocking pops (BZPOPMIN, BZPOPMAX,
-//! BZMPOP) are not here yet; they will reuse [`pop_and_notify`] and [`reply_popped`].
+//! BZMPOP) are in `blocking` and reuse [`pop_and_notify`] and [`reply_popped`].
 
 use super::table::cmd;
 use super::{eq_ic, parse_int, CmdError, CmdResult, CommandSpec, Ctx};
@@ -9,6 +9,7 @@ use crate::notify::{notify, EventClass};
 use crate::protocol::reply::format_double;
 use crate::protocol::{Protocol, ReplyBuf};
 use crate::pubsub::glob::glob_match;
+use crate::server::blocking::signal_key_ready;
 use crate::server::Shared;
 use crate::storage::set::Set;
 use crate::storage::zset::{
@@ -491,6 +492,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], incrby: bool) -> CmdResult {
         db.touch(key);
         let event = if flags.incr { "zincr" } else { "zadd" };
         notify(ctx.shared, EventClass::ZSet, event, key, ctx.conn.db);
+        signal_key_ready(ctx.shared, ctx.conn.db, key);
     }
     if nan {
         return Err(err("resulting score is not a number (NaN)"));
@@ -905,6 +907,7 @@ fn store_result(
             db.touch(dst);
             out.int(n as i64);
             notify(shared, EventClass::ZSet, event, dst, dbi);
+            signal_key_ready(shared, dbi, dst);
         }
         None => {
             out.int(0);

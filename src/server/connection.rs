@@ -70,6 +70,8 @@ pub struct ConnState {
     pub watched: Vec<crate::commands::transactions::Watched>,
     /// Set by the keyspace when a watched key changes.
     pub watch_flag: crate::storage::WatchFlag,
+    /// Set by a blocking command (BLPOP, ...) that found no data: the reader waits for it.
+    pub blocked: Option<super::blocking::Blocked>,
 }
 
 impl ConnState {
@@ -90,6 +92,7 @@ impl ConnState {
             in_exec: false,
             watched: Vec::new(),
             watch_flag: Default::default(),
+            blocked: None,
         }
     }
 
@@ -209,6 +212,24 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
                         out: &mut out,
                     };
                     commands::execute(&mut ctx, args);
+                    if state.blocked.is_some() {
+                        // Blocked: send the replies so far and wait; what the client pipelined
+                        // after the blocking command runs once it is served, as in Redis.
+                        if !out.is_empty() {
+                            let limit = shared.output_limits.get(handle.class());
+                            handle.outbox.push(out.take(), limit);
+                        }
+                        outbox::end_batch();
+                        let alive =
+                            super::blocking::wait(&shared, &mut state, &mut out, rd, &mut input)
+                                .await;
+                        outbox::begin_batch();
+                        last_activity = tokio::time::Instant::now();
+                        if !alive {
+                            outbox::end_batch();
+                            break 'conn;
+                        }
+                    }
                     if state.close_after_reply {
                         break;
                     }
@@ -268,6 +289,9 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
 
     // Tear down: forget watched keys, leave every channel, deregister, let the writer flush or
     // stop.
+    if state.blocked.take().is_some() {
+        shared.blocking.cancel(handle.id);
+    }
     if !state.watched.is_empty() {
         let mut ks = shared.keyspace();
         for w in state.watched.drain(..) {

@@ -1,8 +1,10 @@
 //! The network server: listeners, the state every connection shares, and start/stop of an
 //! embeddable Herald instance.
 
+pub mod blocking;
 pub mod client;
 pub mod connection;
+pub mod expiry;
 pub mod outbox;
 
 use crate::config::Config;
@@ -91,6 +93,8 @@ pub struct Shared {
     pub clients: ClientRegistry,
     /// The Pub/Sub registry.
     pub pubsub: PubSub,
+    /// Clients blocked on keys (BLPOP, BZPOPMIN, ...).
+    pub blocking: blocking::Blocking,
     keyspace: Mutex<Keyspace>,
     /// Held for reading by every keyspace command and for writing by EXEC, so that a
     /// transaction runs with no other client's keyspace command in between.
@@ -241,6 +245,7 @@ impl Server {
             hot: HotConfig::default(),
             clients: ClientRegistry::default(),
             pubsub: PubSub::default(),
+            blocking: blocking::Blocking::default(),
             keyspace: Mutex::new(Keyspace::new(config.databases)),
             exec_gate: RwLock::new(()),
             stats: Stats::default(),
@@ -258,10 +263,12 @@ impl Server {
             .iter()
             .filter_map(|l| l.local_addr().ok())
             .collect();
-        let tasks = listeners
+        let mut tasks: Vec<JoinHandle<()>> = listeners
             .into_iter()
             .map(|l| tokio::spawn(accept_loop(l, shared.clone())))
             .collect();
+        // Active expiry (and the keyspace's own `new` / `expired` events); stops on shutdown.
+        tasks.push(expiry::start(&shared));
         Ok(Server {
             shared,
             addrs,
