@@ -744,3 +744,23 @@ async fn syntax_errors_leave_the_connection_usable() {
     let err = expect_err(&mut c, redis::cmd("FLUSHALL").arg("NOW")).await;
     assert_eq!(err, "ERR syntax error");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn info_counts_expired_keys_and_debug_toggles_active_expiry() {
+    let srv = start_with(|c| c.enable_debug_command = "yes".into()).await;
+    let mut r = srv.raw().await;
+    assert_bytes(
+        &r.call(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]).await,
+        b"+OK\r\n",
+    );
+    r.call(&["SET", "k", "v", "PX", "1"]).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // With the active cycle off the key is still counted until something touches it.
+    assert_bytes(&r.call(&["DBSIZE"]).await, b":1\r\n");
+    assert_eq!(srv.info_int("expired_keys").await, 0);
+    assert_bytes(&r.call(&["GET", "k"]).await, b"$-1\r\n");
+    assert_eq!(srv.info_int("expired_keys").await, 1);
+    assert_bytes(&r.call(&["DBSIZE"]).await, b":0\r\n");
+    assert_bytes(&r.call(&["CONFIG", "RESETSTAT"]).await, b"+OK\r\n");
+    assert_eq!(srv.info_int("expired_keys").await, 0);
+}

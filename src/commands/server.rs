@@ -131,14 +131,20 @@ pub fn info_text(ctx: &Ctx<'_>, requested: &[Bytes]) -> String {
             }
             "stats" => {
                 let st = &shared.stats;
+                let expiry = crate::server::expiry::stats(shared);
                 let _ = write!(
                     s,
-                    "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:0\r\nevicted_keys:0\r\nevicted_clients:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\npubsub_messages_published:{}\r\nclient_output_buffer_limit_disconnections:{}\r\ntotal_error_replies:{}\r\n",
+                    "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nexpired_subkeys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\npubsub_messages_published:{}\r\nclient_output_buffer_limit_disconnections:{}\r\ntotal_error_replies:{}\r\n",
                     st.connections_received.load(Ordering::Relaxed),
                     st.commands_processed.load(Ordering::Relaxed),
                     st.net_input_bytes.load(Ordering::Relaxed),
                     st.net_output_bytes.load(Ordering::Relaxed),
                     st.rejected_connections.load(Ordering::Relaxed),
+                    expiry.expired_keys.load(Ordering::Relaxed),
+                    expiry.expired_subkeys.load(Ordering::Relaxed),
+                    expiry.stale_perc() * 100.0,
+                    expiry.expired_time_cap_reached_count.load(Ordering::Relaxed),
+                    expiry.expire_cycle_time_used_us.load(Ordering::Relaxed) / 1000,
                     shared.pubsub.channel_count(ChannelKind::Plain),
                     shared.pubsub.pattern_count(),
                     shared.pubsub.channel_count(ChannelKind::Shard),
@@ -167,9 +173,10 @@ pub fn info_text(ctx: &Ctx<'_>, requested: &[Bytes]) -> String {
                     if !db.is_empty() {
                         let _ = write!(
                             s,
-                            "db{i}:keys={},expires={},avg_ttl=0,subexpiry=0\r\n",
+                            "db{i}:keys={},expires={},avg_ttl={},subexpiry=0\r\n",
                             db.len(),
-                            db.expiring()
+                            db.expiring(),
+                            db.avg_ttl()
                         );
                     }
                 }
@@ -240,6 +247,7 @@ pub fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// CONFIG RESETSTAT
 pub fn config_resetstat(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     ctx.shared.stats.reset();
+    crate::server::expiry::stats(ctx.shared).reset();
     ctx.out.ok();
     Ok(())
 }
@@ -530,6 +538,16 @@ pub fn debug_sleep(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .filter(|v: &f64| v.is_finite() && *v >= 0.0)
         .unwrap_or(0.0);
     ctx.conn.sleep = Some(Duration::from_secs_f64(secs.min(3600.0)));
+    ctx.out.ok();
+    Ok(())
+}
+
+/// DEBUG SET-ACTIVE-EXPIRE 0|1: stops or restarts the active expiry cycle (tests use it to
+/// observe lazy expiry alone, as Redis's test suite does).
+pub fn debug_set_active_expire(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    debug_allowed(ctx)?;
+    let on = super::parse_int(&args[2])? != 0;
+    ctx.shared.keyspace().set_active_expire(on);
     ctx.out.ok();
     Ok(())
 }

@@ -487,19 +487,34 @@ static PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-static DEBUG_SUBCOMMANDS: &[CommandSpec] = &[cmd!(
-    "debug|sleep",
-    3,
-    ["admin", "noscript", "loading", "stale"],
-    0,
-    0,
-    0,
-    ["admin", "slow", "dangerous"],
-    "server",
-    "1.0.0",
-    "Pauses the connection for a number of seconds.",
-    server::debug_sleep
-)];
+static DEBUG_SUBCOMMANDS: &[CommandSpec] = &[
+    cmd!(
+        "debug|sleep",
+        3,
+        ["admin", "noscript", "loading", "stale"],
+        0,
+        0,
+        0,
+        ["admin", "slow", "dangerous"],
+        "server",
+        "1.0.0",
+        "Pauses the connection for a number of seconds.",
+        server::debug_sleep
+    ),
+    cmd!(
+        "debug|set-active-expire",
+        3,
+        ["admin", "noscript", "loading", "stale"],
+        0,
+        0,
+        0,
+        ["admin", "slow", "dangerous"],
+        "server",
+        "1.0.0",
+        "Turns the active expiry cycle on (1) or off (0).",
+        server::debug_set_active_expire
+    ),
+];
 
 /// Connection, server and Pub/Sub commands, and the generic key commands.
 #[rustfmt::skip]

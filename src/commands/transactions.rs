@@ -55,16 +55,18 @@ pub fn discard(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// True if a watched key was modified, or expired after it was watched.
+/// True if a watched key was modified, or expired after it was watched (the keyspace applies
+/// Redis 7's rules for keys that were already stale when watched).
 fn watch_broken(ctx: &Ctx<'_>) -> bool {
     if ctx.conn.watch_flag.load(Ordering::Relaxed) {
         return true;
     }
     let mut ks = ctx.shared.keyspace();
+    let flag = &ctx.conn.watch_flag;
     ctx.conn
         .watched
         .iter()
-        .any(|w| w.db < ks.len() && !w.was_expired && ks.db(w.db).is_logically_expired(&w.key))
+        .any(|w| w.db < ks.len() && ks.db(w.db).watched_key_expired(&w.key, flag))
 }
 
 /// EXEC
