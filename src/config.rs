@@ -76,6 +76,88 @@ pub struct Config {
     pub encoding: EncodingLimits,
     /// `enable-debug-command`: `no` (Redis's default), `yes`, or `local` (loopback clients only).
     pub enable_debug_command: String,
+    /// `maxmemory` in bytes (0 = no limit).
+    pub maxmemory: u64,
+    /// `maxmemory-policy`.
+    pub maxmemory_policy: MaxmemoryPolicy,
+    /// `maxmemory-samples`: keys sampled per eviction.
+    pub maxmemory_samples: u64,
+    /// `lfu-log-factor`.
+    pub lfu_log_factor: u64,
+    /// `lfu-decay-time` (minutes).
+    pub lfu_decay_time: u64,
+}
+
+/// What to do when `maxmemory` is reached (`maxmemory-policy`), with Redis's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(u8)]
+pub enum MaxmemoryPolicy {
+    /// Reject commands that may add data.
+    #[default]
+    NoEviction = 0,
+    AllkeysLru = 1,
+    VolatileLru = 2,
+    AllkeysLfu = 3,
+    VolatileLfu = 4,
+    AllkeysRandom = 5,
+    VolatileRandom = 6,
+    VolatileTtl = 7,
+}
+
+impl MaxmemoryPolicy {
+    /// Every policy, in the order Redis lists them in its error text.
+    pub const ALL: [MaxmemoryPolicy; 8] = [
+        MaxmemoryPolicy::VolatileLru,
+        MaxmemoryPolicy::VolatileLfu,
+        MaxmemoryPolicy::VolatileRandom,
+        MaxmemoryPolicy::VolatileTtl,
+        MaxmemoryPolicy::AllkeysLru,
+        MaxmemoryPolicy::AllkeysLfu,
+        MaxmemoryPolicy::AllkeysRandom,
+        MaxmemoryPolicy::NoEviction,
+    ];
+
+    /// The name CONFIG GET and INFO show.
+    pub fn name(self) -> &'static str {
+        match self {
+            MaxmemoryPolicy::NoEviction => "noeviction",
+            MaxmemoryPolicy::AllkeysLru => "allkeys-lru",
+            MaxmemoryPolicy::VolatileLru => "volatile-lru",
+            MaxmemoryPolicy::AllkeysLfu => "allkeys-lfu",
+            MaxmemoryPolicy::VolatileLfu => "volatile-lfu",
+            MaxmemoryPolicy::AllkeysRandom => "allkeys-random",
+            MaxmemoryPolicy::VolatileRandom => "volatile-random",
+            MaxmemoryPolicy::VolatileTtl => "volatile-ttl",
+        }
+    }
+
+    /// The policy stored as `repr(u8)` (for the hot-path atomic); unknown values are
+    /// `noeviction`.
+    pub fn from_u8(v: u8) -> MaxmemoryPolicy {
+        MaxmemoryPolicy::ALL
+            .into_iter()
+            .find(|p| *p as u8 == v)
+            .unwrap_or_default()
+    }
+
+    /// True for the LFU policies (entries then track access frequency).
+    pub fn is_lfu(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::AllkeysLfu | MaxmemoryPolicy::VolatileLfu
+        )
+    }
+
+    /// True for the policies that only evict keys with a TTL.
+    pub fn is_volatile(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLru
+                | MaxmemoryPolicy::VolatileLfu
+                | MaxmemoryPolicy::VolatileRandom
+                | MaxmemoryPolicy::VolatileTtl
+        )
+    }
 }
 
 /// When small collections switch from their compact encoding (listpack, intset) to the general
@@ -147,6 +229,11 @@ impl Default for Config {
             protected_mode: true,
             encoding: EncodingLimits::default(),
             enable_debug_command: "no".into(),
+            maxmemory: 0,
+            maxmemory_policy: MaxmemoryPolicy::NoEviction,
+            maxmemory_samples: 5,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
         }
     }
 }
@@ -535,6 +622,59 @@ pub static DIRECTIVES: &[Directive] = &[
             c.encoding.list_max_listpack_size = one(a)?
                 .parse()
                 .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "maxmemory",
+        mutable: true,
+        get: |c| c.maxmemory.to_string(),
+        set: |c, a| {
+            let v = one(a)?;
+            c.maxmemory =
+                parse_memory(v).ok_or_else(|| "argument must be a memory value".to_string())?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "maxmemory-policy",
+        mutable: true,
+        get: |c| c.maxmemory_policy.name().to_string(),
+        set: |c, a| {
+            let v = one(a)?.to_ascii_lowercase();
+            match MaxmemoryPolicy::ALL.into_iter().find(|p| p.name() == v) {
+                Some(p) => {
+                    c.maxmemory_policy = p;
+                    Ok(())
+                }
+                None => Err("argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction".into()),
+            }
+        },
+    },
+    Directive {
+        name: "maxmemory-samples",
+        mutable: true,
+        get: |c| c.maxmemory_samples.to_string(),
+        set: |c, a| {
+            c.maxmemory_samples = bounded(a, 1, INT_MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "lfu-log-factor",
+        mutable: true,
+        get: |c| c.lfu_log_factor.to_string(),
+        set: |c, a| {
+            c.lfu_log_factor = bounded(a, 0, INT_MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "lfu-decay-time",
+        mutable: true,
+        get: |c| c.lfu_decay_time.to_string(),
+        set: |c, a| {
+            c.lfu_decay_time = bounded(a, 0, INT_MAX)?;
             Ok(())
         },
     },

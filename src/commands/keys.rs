@@ -597,22 +597,31 @@ pub fn object_refcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     })
 }
 
-/// OBJECT IDLETIME key: seconds since the last access (no LFU policy exists, so always
-/// tracked).
+/// OBJECT IDLETIME key: seconds since the last access; not tracked under an LFU policy (the
+/// access bits hold the LFU counter then), as in Redis.
 pub fn object_idletime(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     object_lookup(ctx, args, |ctx, e| {
+        if crate::storage::lfu_mode() {
+            return Err(CmdError::Other(
+                "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into(),
+            ));
+        }
         ctx.out.int((e.idle_ms() / 1000) as i64);
         Ok(())
     })
 }
 
-/// OBJECT FREQ key: access frequency is tracked only under an LFU maxmemory policy, which
-/// Herald does not have.
+/// OBJECT FREQ key: the logarithmic access counter, tracked only under an LFU maxmemory
+/// policy.
 pub fn object_freq(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    object_lookup(ctx, args, |_, _| {
-        Err(CmdError::Other(
-            "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into(),
-        ))
+    object_lookup(ctx, args, |ctx, e| {
+        if !crate::storage::lfu_mode() {
+            return Err(CmdError::Other(
+                "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into(),
+            ));
+        }
+        ctx.out.int(i64::from(e.lfu_freq()));
+        Ok(())
     })
 }
 

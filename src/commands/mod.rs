@@ -228,6 +228,27 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             return Err(e);
         }
     };
+    if !ctx.conn.in_exec
+        && ctx
+            .shared
+            .hot
+            .maxmemory
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+    {
+        // Redis's processCommand: evict first; refuse commands that may add data (and, inside
+        // MULTI, anything that would be queued) if memory is still over the limit.
+        let queueing = ctx.conn.multi.is_some()
+            && !matches!(spec.base_name(), "exec" | "discard" | "quit" | "reset");
+        if !crate::server::evict::perform_evictions(ctx.shared)
+            && (queueing || spec.has_flag("denyoom"))
+        {
+            if ctx.conn.multi.is_some() {
+                ctx.conn.multi_dirty = true;
+            }
+            return Err(CmdError::Coded(crate::server::evict::OOM_ERROR.into()));
+        }
+    }
     if let Some(queue) = ctx.conn.multi.as_mut() {
         if !runs_inside_multi(spec.base_name()) {
             if spec.has_flag("no_multi") {

@@ -118,11 +118,17 @@ pub fn info_text(ctx: &Ctx<'_>, requested: &[Bytes]) -> String {
             "memory" => {
                 let used = crate::memory::used_memory();
                 let rss = crate::memory::rss_bytes();
+                let maxmemory = shared.hot.maxmemory.load(Ordering::Relaxed);
                 let _ = write!(
                     s,
-                    "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:{}\r\n",
+                    "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_allocator:{}\r\n",
                     human_bytes(used),
                     human_bytes(rss),
+                    human_bytes(maxmemory),
+                    crate::config::MaxmemoryPolicy::from_u8(
+                        shared.hot.maxmemory_policy.load(Ordering::Relaxed)
+                    )
+                    .name(),
                     crate::memory::allocator_name(),
                 );
             }
@@ -134,7 +140,7 @@ pub fn info_text(ctx: &Ctx<'_>, requested: &[Bytes]) -> String {
                 let expiry = crate::server::expiry::stats(shared);
                 let _ = write!(
                     s,
-                    "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nexpired_subkeys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\npubsub_messages_published:{}\r\nclient_output_buffer_limit_disconnections:{}\r\ntotal_error_replies:{}\r\n",
+                    "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nexpired_subkeys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\npubsub_messages_published:{}\r\nclient_output_buffer_limit_disconnections:{}\r\ntotal_error_replies:{}\r\n",
                     st.connections_received.load(Ordering::Relaxed),
                     st.commands_processed.load(Ordering::Relaxed),
                     st.net_input_bytes.load(Ordering::Relaxed),
@@ -145,6 +151,7 @@ pub fn info_text(ctx: &Ctx<'_>, requested: &[Bytes]) -> String {
                     expiry.stale_perc() * 100.0,
                     expiry.expired_time_cap_reached_count.load(Ordering::Relaxed),
                     expiry.expire_cycle_time_used_us.load(Ordering::Relaxed) / 1000,
+                    st.evicted_keys.load(Ordering::Relaxed),
                     shared.pubsub.channel_count(ChannelKind::Plain),
                     shared.pubsub.pattern_count(),
                     shared.pubsub.channel_count(ChannelKind::Shard),

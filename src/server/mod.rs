@@ -4,6 +4,7 @@
 pub mod blocking;
 pub mod client;
 pub mod connection;
+pub mod evict;
 pub mod expiry;
 pub mod outbox;
 
@@ -47,6 +48,8 @@ pub struct Stats {
     pub output_limit_disconnections: AtomicU64,
     pub unexpected_error_replies: AtomicU64,
     pub total_error_replies: AtomicU64,
+    /// Keys deleted by the maxmemory policy.
+    pub evicted_keys: AtomicU64,
 }
 
 impl Stats {
@@ -62,6 +65,7 @@ impl Stats {
             &self.output_limit_disconnections,
             &self.unexpected_error_replies,
             &self.total_error_replies,
+            &self.evicted_keys,
         ] {
             c.store(0, Ordering::Relaxed);
         }
@@ -80,6 +84,12 @@ pub struct HotConfig {
     pub query_buffer_limit: AtomicU64,
     /// `notify-keyspace-events` mask.
     pub notify_flags: AtomicU32,
+    /// `maxmemory` in bytes (0 = no limit).
+    pub maxmemory: AtomicU64,
+    /// `maxmemory-policy` as [`crate::config::MaxmemoryPolicy`]'s `u8`.
+    pub maxmemory_policy: std::sync::atomic::AtomicU8,
+    /// `maxmemory-samples`.
+    pub maxmemory_samples: AtomicU64,
 }
 
 /// State shared by all connections of one server.
@@ -140,6 +150,18 @@ impl Shared {
         self.hot
             .notify_flags
             .store(cfg.notify_keyspace_events, Ordering::Relaxed);
+        self.hot.maxmemory.store(cfg.maxmemory, Ordering::Relaxed);
+        self.hot
+            .maxmemory_policy
+            .store(cfg.maxmemory_policy as u8, Ordering::Relaxed);
+        self.hot
+            .maxmemory_samples
+            .store(cfg.maxmemory_samples, Ordering::Relaxed);
+        crate::storage::set_lfu_params(
+            cfg.maxmemory_policy.is_lfu(),
+            cfg.lfu_log_factor,
+            cfg.lfu_decay_time,
+        );
         drop(cfg);
         self.config_epoch.send_modify(|e| *e += 1);
     }

@@ -30,7 +30,7 @@
 
 use crate::notify::EventClass;
 use bytes::Bytes;
-use set::{random_index, scan_positions, DenseTable, Keyed};
+use set::{random_index, random_u64, scan_positions, DenseTable, Keyed};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -131,6 +131,85 @@ fn idle_ms_since(lru: u32) -> u64 {
 }
 
 // ---------------------------------------------------------------------------------------------
+// LFU (Redis's 8-bit logarithmic access counter)
+// ---------------------------------------------------------------------------------------------
+
+/// Whether an LFU maxmemory policy is selected: then the 24 access bits of each entry hold
+/// Redis's LFU data (16 bits of minutes since the last decrement, 8 bits of counter) instead of
+/// the LRU clock, as Redis reuses its `lru` field.
+static LFU_MODE: AtomicBool = AtomicBool::new(false);
+/// `lfu-log-factor`.
+static LFU_LOG_FACTOR: AtomicU32 = AtomicU32::new(10);
+/// `lfu-decay-time` (minutes).
+static LFU_DECAY_TIME: AtomicU32 = AtomicU32::new(1);
+/// Counter of a new key, so that it is not evicted before it had a chance to be accessed.
+const LFU_INIT_VAL: u32 = 5;
+
+/// Sets how access is recorded: LFU counters (`enabled`) or LRU clock, with Redis's
+/// `lfu-log-factor` and `lfu-decay-time`. The server calls this when the configuration changes.
+pub fn set_lfu_params(enabled: bool, log_factor: u64, decay_time: u64) {
+    LFU_MODE.store(enabled, Ordering::Relaxed);
+    LFU_LOG_FACTOR.store(
+        log_factor.min(u64::from(u32::MAX)) as u32,
+        Ordering::Relaxed,
+    );
+    LFU_DECAY_TIME.store(
+        decay_time.min(u64::from(u32::MAX)) as u32,
+        Ordering::Relaxed,
+    );
+}
+
+/// True when an LFU policy is selected (OBJECT FREQ works, OBJECT IDLETIME does not).
+pub fn lfu_mode() -> bool {
+    LFU_MODE.load(Ordering::Relaxed)
+}
+
+/// Minutes clock (16 bits) for LFU decay, from the cached LRU clock.
+fn lfu_minutes() -> u32 {
+    (lru_clock() / 60) & 0xFFFF
+}
+
+/// Redis's `LFUDecrAndReturn`: the counter in `bits` decayed by the periods elapsed since it
+/// was last decremented.
+fn lfu_decayed(bits: u32) -> u32 {
+    let ldt = (bits >> 8) & 0xFFFF;
+    let counter = bits & 0xFF;
+    let now = lfu_minutes();
+    let elapsed = if now >= ldt {
+        now - ldt
+    } else {
+        0xFFFF - ldt + now
+    };
+    let decay = LFU_DECAY_TIME.load(Ordering::Relaxed);
+    let periods = elapsed.checked_div(decay).unwrap_or(0);
+    counter.saturating_sub(periods)
+}
+
+/// Redis's `LFULogIncr`: increments with probability `1 / ((counter - 5) * factor + 1)`.
+fn lfu_log_incr(counter: u32) -> u32 {
+    if counter >= 255 {
+        return 255;
+    }
+    let r = (random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let base = f64::from(counter.saturating_sub(LFU_INIT_VAL));
+    let p = 1.0 / (base * f64::from(LFU_LOG_FACTOR.load(Ordering::Relaxed)) + 1.0);
+    if r < p {
+        counter + 1
+    } else {
+        counter
+    }
+}
+
+/// The access bits of a new entry under the current mode.
+fn initial_access_bits() -> u32 {
+    if lfu_mode() {
+        (lfu_minutes() << 8) | LFU_INIT_VAL
+    } else {
+        lru_clock()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Entries
 // ---------------------------------------------------------------------------------------------
 
@@ -143,6 +222,19 @@ const LRU_MASK: u32 = LRU_CLOCK_MAX;
 const HFE_PENDING: u32 = 1 << 24;
 /// `meta` flag: the key is in the field-expiry index.
 const HFE_INDEXED: u32 = 1 << 25;
+
+/// What a maxmemory policy ranks eviction candidates by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvictBy {
+    /// Longest idle time first (LRU).
+    Idle,
+    /// Lowest access frequency first (LFU).
+    Freq,
+    /// Nearest expiry first.
+    Ttl,
+    /// Any key.
+    Random,
+}
 
 /// A value with its absolute expiry time in Unix milliseconds, if any.
 #[derive(Debug, Clone)]
@@ -164,7 +256,7 @@ impl Entry {
         Entry {
             value,
             expires_at,
-            meta: lru_clock(),
+            meta: initial_access_bits(),
             exp_pos: NO_POS,
         }
     }
@@ -175,8 +267,21 @@ impl Entry {
         idle_ms_since(self.meta & LRU_MASK)
     }
 
+    /// The LFU counter with decay applied (OBJECT FREQ), meaningful under an LFU policy.
+    pub fn lfu_freq(&self) -> u8 {
+        lfu_decayed(self.meta & LRU_MASK) as u8
+    }
+
+    /// Records an access: the LRU clock, or under an LFU policy a decayed and
+    /// logarithmically incremented counter (Redis's `updateLFU`).
     fn touch_lru(&mut self) {
-        self.meta = (self.meta & !LRU_MASK) | lru_clock();
+        let bits = if lfu_mode() {
+            let counter = lfu_log_incr(lfu_decayed(self.meta & LRU_MASK));
+            (lfu_minutes() << 8) | counter
+        } else {
+            lru_clock()
+        };
+        self.meta = (self.meta & !LRU_MASK) | bits;
     }
 
     fn has(&self, flag: u32) -> bool {
@@ -764,6 +869,73 @@ impl Db {
             }
             return Some(slot.key.clone());
         }
+    }
+
+    /// Samples up to `samples` keys (from the keys with a TTL when `volatile`) and returns the
+    /// best eviction candidate by `by` with its score (higher = evict first), as Redis's
+    /// `evictionPoolPopulate` samples with `dictGetSomeKeys`. `None` when there is nothing to
+    /// sample.
+    pub fn eviction_candidate(
+        &self,
+        by: EvictBy,
+        volatile: bool,
+        samples: usize,
+    ) -> Option<(u64, Bytes)> {
+        let n = if volatile {
+            self.store.expires.len()
+        } else {
+            self.store.table.len()
+        };
+        if n == 0 {
+            return None;
+        }
+        // `maxmemory-samples` may be up to INT_MAX: cap the work done under the keyspace lock.
+        let rounds = if by == EvictBy::Random {
+            1
+        } else {
+            samples.clamp(1, 1024)
+        };
+        let mut best: Option<(u64, &Slot)> = None;
+        for _ in 0..rounds {
+            let pos = random_index(n);
+            let idx = if volatile {
+                self.store
+                    .expires
+                    .get(pos)
+                    .map_or(usize::MAX, |&i| i as usize)
+            } else {
+                pos
+            };
+            let Some(slot) = self.store.slot(idx) else {
+                continue;
+            };
+            let score = match by {
+                EvictBy::Idle => slot.entry.idle_ms(),
+                EvictBy::Freq => 255 - u64::from(slot.entry.lfu_freq()),
+                EvictBy::Ttl => {
+                    u64::MAX - (slot.entry.expires_at.unwrap_or(i64::MAX).max(0) as u64)
+                }
+                EvictBy::Random => 0,
+            };
+            if best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, slot));
+            }
+        }
+        best.map(|(score, slot)| (score, slot.key.clone()))
+    }
+
+    /// Deletes `key` to free memory (maxmemory): invalidates WATCHes and raises `evicted`.
+    /// True if the key existed.
+    pub fn evict(&mut self, key: &[u8]) -> bool {
+        let Some(idx) = self.store.find(key) else {
+            return false;
+        };
+        if self.store.remove_at(idx).is_none() {
+            return false;
+        }
+        self.emit(EventClass::Evicted, "evicted", key);
+        self.touch(key);
+        true
     }
 
     /// Removes every key, invalidating the WATCHes on the keys that existed (Redis's
@@ -1585,5 +1757,34 @@ mod tests {
                 prop_assert_eq!(db.peek(k).map(|e| e.expires_at), Some(*at));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod lfu_tests {
+    use super::*;
+
+    #[test]
+    fn lfu_counter_grows_logarithmically() {
+        // From the initial value the first increment is certain.
+        for _ in 0..100 {
+            assert_eq!(lfu_log_incr(LFU_INIT_VAL), LFU_INIT_VAL + 1);
+        }
+        assert_eq!(lfu_log_incr(255), 255);
+        let mut c = LFU_INIT_VAL;
+        for _ in 0..1000 {
+            c = lfu_log_incr(c);
+        }
+        // With factor 10, 1000 hits give a counter around 18 in Redis's table (100 hits ~ 10).
+        assert!((8..=40).contains(&c), "{c}");
+    }
+
+    #[test]
+    fn lfu_counter_decays_per_elapsed_period() {
+        let now = lfu_minutes();
+        assert_eq!(lfu_decayed((now << 8) | 20), 20);
+        let three_ago = (now + 0x10000 - 3) & 0xFFFF;
+        assert_eq!(lfu_decayed((three_ago << 8) | 20), 17);
+        assert_eq!(lfu_decayed((three_ago << 8) | 2), 0);
     }
 }
