@@ -166,7 +166,14 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
                 match rd.try_read_buf(&mut input) {
                     Ok(0) => break 'conn,
                     Ok(n) => n,
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue 'conn,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        // A spurious wake-up (e.g. the first poll of a new connection): give the
+                        // reserved buffer back so an idle connection holds none.
+                        if input.is_empty() {
+                            input = BytesMut::new();
+                        }
+                        continue 'conn;
+                    }
                     Err(_) => break 'conn,
                 }
             }
