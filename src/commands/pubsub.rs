@@ -193,9 +193,8 @@ pub fn unsubscribe_all_silently(ctx: &mut Ctx<'_>) {
 }
 
 fn publish_kind(ctx: &mut Ctx<'_>, args: &[Bytes], kind: ChannelKind) -> CmdResult {
-    // Flush first so that a client publishing to a channel it is subscribed to (RESP3) sees
-    // its earlier replies before the message, as Redis orders them.
-    ctx.flush();
+    // No flush needed: a push to the publishing client itself is deferred by the dispatcher
+    // and appended after this command's reply, so pipelined PUBLISH replies stay one buffer.
     let shared = ctx.shared;
     let n = shared
         .pubsub
