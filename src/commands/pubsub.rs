@@ -6,7 +6,9 @@
 
 use super::{CmdResult, Ctx};
 use crate::pubsub::{encode_confirmation, ChannelKind};
+use crate::server::connection::ConnState;
 use bytes::Bytes;
+use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
 /// Copies an argument so the registry does not pin the whole input buffer it was parsed from.
@@ -14,76 +16,93 @@ fn own(arg: &Bytes) -> Bytes {
     Bytes::copy_from_slice(arg)
 }
 
-fn subscribe_kind(ctx: &mut Ctx<'_>, args: &[Bytes], kind: ChannelKind) {
-    ctx.flush();
-    let shared = ctx.shared.clone();
-    for ch in &args[1..] {
-        let set = match kind {
-            ChannelKind::Plain => &mut ctx.conn.channels,
-            ChannelKind::Shard => &mut ctx.conn.shard_channels,
-        };
-        let ch = own(ch);
-        let added = set.insert(ch.clone());
-        ctx.conn.sync_subscriptions();
-        let (label, count): (&[u8], usize) = match kind {
-            ChannelKind::Plain => (b"subscribe", ctx.conn.subscription_count()),
-            ChannelKind::Shard => (b"ssubscribe", ctx.conn.shard_channels.len()),
-        };
-        let frame = encode_confirmation(ctx.out.protocol(), label, Some(&ch), count);
-        if added {
-            shared
-                .pubsub
-                .subscribe(kind, &ch, &ctx.conn.handle, frame, &shared.output_limits);
-        } else {
-            let limit = shared.output_limits.get(ctx.conn.handle.class());
-            ctx.conn.handle.outbox.push(frame, limit);
+/// What a (un)subscribe command works on: plain channels, shard channels or patterns.
+#[derive(Clone, Copy)]
+enum Target {
+    Channel(ChannelKind),
+    Pattern,
+}
+
+impl Target {
+    /// The confirmation labels: (subscribe, unsubscribe).
+    fn labels(self) -> (&'static [u8], &'static [u8]) {
+        match self {
+            Target::Channel(ChannelKind::Plain) => (b"subscribe", b"unsubscribe"),
+            Target::Channel(ChannelKind::Shard) => (b"ssubscribe", b"sunsubscribe"),
+            Target::Pattern => (b"psubscribe", b"punsubscribe"),
+        }
+    }
+
+    /// The client's own set for this target.
+    fn set(self, conn: &mut ConnState) -> &mut HashSet<Bytes> {
+        match self {
+            Target::Channel(ChannelKind::Plain) => &mut conn.channels,
+            Target::Channel(ChannelKind::Shard) => &mut conn.shard_channels,
+            Target::Pattern => &mut conn.patterns,
+        }
+    }
+
+    /// The running count in confirmations: shard subscriptions count apart, as in Redis 7.
+    fn count(self, conn: &ConnState) -> usize {
+        match self {
+            Target::Channel(ChannelKind::Shard) => conn.shard_channels.len(),
+            _ => conn.subscription_count(),
         }
     }
 }
 
-fn unsubscribe_kind(ctx: &mut Ctx<'_>, args: &[Bytes], kind: ChannelKind) {
+/// Queues a confirmation that needs no registry change (already subscribed, not subscribed).
+fn push_own(ctx: &Ctx<'_>, frame: Bytes) {
+    let limit = ctx.shared.output_limits.get(ctx.conn.handle.class());
+    ctx.conn.handle.outbox.push(frame, limit);
+}
+
+fn subscribe_to(ctx: &mut Ctx<'_>, args: &[Bytes], target: Target) {
     ctx.flush();
     let shared = ctx.shared.clone();
-    let label: &[u8] = match kind {
-        ChannelKind::Plain => b"unsubscribe",
-        ChannelKind::Shard => b"sunsubscribe",
-    };
-    let targets: Vec<Bytes> = if args.len() > 1 {
+    let (label, _) = target.labels();
+    for name in &args[1..] {
+        let name = own(name);
+        let added = target.set(ctx.conn).insert(name.clone());
+        ctx.conn.sync_subscriptions();
+        let count = target.count(ctx.conn);
+        let frame = encode_confirmation(ctx.out.protocol(), label, Some(&name), count);
+        let (client, limits) = (&ctx.conn.handle, &shared.output_limits);
+        match (added, target) {
+            (false, _) => push_own(ctx, frame),
+            (true, Target::Channel(kind)) => {
+                shared.pubsub.subscribe(kind, &name, client, frame, limits)
+            }
+            (true, Target::Pattern) => shared.pubsub.psubscribe(&name, client, frame, limits),
+        }
+    }
+}
+
+fn unsubscribe_from(ctx: &mut Ctx<'_>, args: &[Bytes], target: Target) {
+    ctx.flush();
+    let shared = ctx.shared.clone();
+    let (_, label) = target.labels();
+    let names: Vec<Bytes> = if args.len() > 1 {
         args[1..].to_vec()
     } else {
-        match kind {
-            ChannelKind::Plain => ctx.conn.channels.iter().cloned().collect(),
-            ChannelKind::Shard => ctx.conn.shard_channels.iter().cloned().collect(),
-        }
+        target.set(ctx.conn).iter().cloned().collect()
     };
-    if targets.is_empty() {
-        let count = match kind {
-            ChannelKind::Plain => ctx.conn.subscription_count(),
-            ChannelKind::Shard => ctx.conn.shard_channels.len(),
-        };
-        let frame = encode_confirmation(ctx.out.protocol(), label, None, count);
-        let limit = shared.output_limits.get(ctx.conn.handle.class());
-        ctx.conn.handle.outbox.push(frame, limit);
+    if names.is_empty() {
+        let frame = encode_confirmation(ctx.out.protocol(), label, None, target.count(ctx.conn));
+        push_own(ctx, frame);
         return;
     }
-    for ch in targets {
-        let set = match kind {
-            ChannelKind::Plain => &mut ctx.conn.channels,
-            ChannelKind::Shard => &mut ctx.conn.shard_channels,
-        };
-        let removed = set.remove(&ch);
-        let count = match kind {
-            ChannelKind::Plain => ctx.conn.subscription_count(),
-            ChannelKind::Shard => ctx.conn.shard_channels.len(),
-        };
-        let frame = encode_confirmation(ctx.out.protocol(), label, Some(&ch), count);
-        if removed {
-            shared
+    for name in names {
+        let removed = target.set(ctx.conn).remove(&name);
+        let count = target.count(ctx.conn);
+        let frame = encode_confirmation(ctx.out.protocol(), label, Some(&name), count);
+        let (client, limits) = (&ctx.conn.handle, &shared.output_limits);
+        match (removed, target) {
+            (false, _) => push_own(ctx, frame),
+            (true, Target::Channel(kind)) => shared
                 .pubsub
-                .unsubscribe(kind, &ch, &ctx.conn.handle, frame, &shared.output_limits);
-        } else {
-            let limit = shared.output_limits.get(ctx.conn.handle.class());
-            ctx.conn.handle.outbox.push(frame, limit);
+                .unsubscribe(kind, &name, client, frame, limits),
+            (true, Target::Pattern) => shared.pubsub.punsubscribe(&name, client, frame, limits),
         }
         ctx.conn.sync_subscriptions();
     }
@@ -91,92 +110,37 @@ fn unsubscribe_kind(ctx: &mut Ctx<'_>, args: &[Bytes], kind: ChannelKind) {
 
 /// SUBSCRIBE channel [channel ...]
 pub fn subscribe(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    subscribe_kind(ctx, args, ChannelKind::Plain);
+    subscribe_to(ctx, args, Target::Channel(ChannelKind::Plain));
     Ok(())
 }
 
 /// SSUBSCRIBE shardchannel [shardchannel ...]
 pub fn ssubscribe(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    subscribe_kind(ctx, args, ChannelKind::Shard);
-    Ok(())
-}
-
-/// UNSUBSCRIBE [channel ...]
-pub fn unsubscribe(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    unsubscribe_kind(ctx, args, ChannelKind::Plain);
-    Ok(())
-}
-
-/// SUNSUBSCRIBE [shardchannel ...]
-pub fn sunsubscribe(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    unsubscribe_kind(ctx, args, ChannelKind::Shard);
+    subscribe_to(ctx, args, Target::Channel(ChannelKind::Shard));
     Ok(())
 }
 
 /// PSUBSCRIBE pattern [pattern ...]
 pub fn psubscribe(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    ctx.flush();
-    let shared = ctx.shared.clone();
-    for p in &args[1..] {
-        let p = own(p);
-        let added = ctx.conn.patterns.insert(p.clone());
-        ctx.conn.sync_subscriptions();
-        let frame = encode_confirmation(
-            ctx.out.protocol(),
-            b"psubscribe",
-            Some(&p),
-            ctx.conn.subscription_count(),
-        );
-        if added {
-            shared
-                .pubsub
-                .psubscribe(&p, &ctx.conn.handle, frame, &shared.output_limits);
-        } else {
-            let limit = shared.output_limits.get(ctx.conn.handle.class());
-            ctx.conn.handle.outbox.push(frame, limit);
-        }
-    }
+    subscribe_to(ctx, args, Target::Pattern);
+    Ok(())
+}
+
+/// UNSUBSCRIBE [channel ...]
+pub fn unsubscribe(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    unsubscribe_from(ctx, args, Target::Channel(ChannelKind::Plain));
+    Ok(())
+}
+
+/// SUNSUBSCRIBE [shardchannel ...]
+pub fn sunsubscribe(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    unsubscribe_from(ctx, args, Target::Channel(ChannelKind::Shard));
     Ok(())
 }
 
 /// PUNSUBSCRIBE [pattern ...]
 pub fn punsubscribe(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    ctx.flush();
-    let shared = ctx.shared.clone();
-    let targets: Vec<Bytes> = if args.len() > 1 {
-        args[1..].to_vec()
-    } else {
-        ctx.conn.patterns.iter().cloned().collect()
-    };
-    if targets.is_empty() {
-        let frame = encode_confirmation(
-            ctx.out.protocol(),
-            b"punsubscribe",
-            None,
-            ctx.conn.subscription_count(),
-        );
-        let limit = shared.output_limits.get(ctx.conn.handle.class());
-        ctx.conn.handle.outbox.push(frame, limit);
-        return Ok(());
-    }
-    for p in targets {
-        let removed = ctx.conn.patterns.remove(&p);
-        let frame = encode_confirmation(
-            ctx.out.protocol(),
-            b"punsubscribe",
-            Some(&p),
-            ctx.conn.subscription_count(),
-        );
-        if removed {
-            shared
-                .pubsub
-                .punsubscribe(&p, &ctx.conn.handle, frame, &shared.output_limits);
-        } else {
-            let limit = shared.output_limits.get(ctx.conn.handle.class());
-            ctx.conn.handle.outbox.push(frame, limit);
-        }
-        ctx.conn.sync_subscriptions();
-    }
+    unsubscribe_from(ctx, args, Target::Pattern);
     Ok(())
 }
 
