@@ -332,9 +332,13 @@ impl std::fmt::Debug for Events {
     }
 }
 
-/// Expiry counters for INFO stats, shared by all databases of a keyspace.
+/// Keyspace counters for INFO, shared by all databases of a keyspace.
 #[derive(Debug, Default)]
 pub struct ExpiryStats {
+    /// Key modifications ever made (every [`Db::touch`]): Redis's `server.dirty`. Persistence
+    /// compares it with its value at the last save (`rdb_changes_since_last_save`, `save`
+    /// rules); never reset by CONFIG RESETSTAT.
+    pub dirty: AtomicU64,
     /// Keys deleted because their TTL passed, lazily or actively (`expired_keys`).
     pub expired_keys: AtomicU64,
     /// Hash fields deleted by the active cycle because their TTL passed (`expired_subkeys`,
@@ -941,6 +945,7 @@ impl Db {
     /// Removes every key, invalidating the WATCHes on the keys that existed (Redis's
     /// `touchAllWatchedKeysInDb`).
     pub fn clear(&mut self) {
+        self.stats.dirty.fetch_add(1, Ordering::Relaxed);
         self.touch_all_watched(None);
         self.store = Store::default();
     }
@@ -981,6 +986,7 @@ impl Db {
     /// Commands call this after any change to a key (Redis's `signalModifiedKey`). The deletion
     /// of a key that was already expired when watched is not a change (Redis 7).
     pub fn touch(&mut self, key: &[u8]) {
+        self.stats.dirty.fetch_add(1, Ordering::Relaxed);
         if self.watchers.is_empty() {
             return;
         }
@@ -1187,6 +1193,11 @@ impl Keyspace {
         for db in &mut self.dbs {
             db.events = Events(sink.clone());
         }
+    }
+
+    /// Key modifications ever made (Redis's `server.dirty`), for persistence.
+    pub fn dirty(&self) -> u64 {
+        self.stats.dirty.load(Ordering::Relaxed)
     }
 
     /// The expiry counters (INFO stats); clone the `Arc` to read them without the lock.
