@@ -414,3 +414,60 @@ async fn volatile_policies_evict_only_keys_with_ttl() {
     config_set(&mut con, "maxmemory", "0").await;
     config_set(&mut con, "maxmemory-policy", "noeviction").await;
 }
+
+/// EXEC is refused over the limit when a queued command may add data (Redis's
+/// `mstate.cmd_flags` check), discarding the transaction; a read-only transaction still runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_with_queued_writes_is_refused_over_the_limit() {
+    let _g = SERIAL.lock().await;
+    let srv = start().await;
+    let mut con = srv.conn().await;
+    let mut admin = srv.conn().await;
+    set(&mut con, "present", 5).await.unwrap();
+
+    let () = redis::cmd("MULTI").query_async(&mut con).await.unwrap();
+    let queued: String = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(queued, "QUEUED");
+    config_set(&mut admin, "maxmemory", "1").await;
+    let e = redis::cmd("EXEC")
+        .query_async::<redis::Value>(&mut con)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("EXECABORT"), "{e}");
+    assert_eq!(
+        e.detail(),
+        Some(format!("Transaction discarded because of: OOM {OOM_DETAIL}").as_str()),
+        "{e}"
+    );
+    let v: Option<String> = redis::cmd("GET")
+        .arg("k")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(v, None, "the aborted transaction must not have run");
+
+    // The transaction is gone: EXEC now has no MULTI.
+    let e = redis::cmd("EXEC")
+        .query_async::<redis::Value>(&mut con)
+        .await
+        .unwrap_err();
+    assert_eq!(e.detail(), Some("EXEC without MULTI"), "{e}");
+
+    // Reads only: EXEC runs even over the limit.
+    config_set(&mut admin, "maxmemory", "0").await;
+    let () = redis::cmd("MULTI").query_async(&mut con).await.unwrap();
+    let _: String = redis::cmd("GET")
+        .arg("present")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    config_set(&mut admin, "maxmemory", "1").await;
+    let got: Vec<String> = redis::cmd("EXEC").query_async(&mut con).await.unwrap();
+    assert_eq!(got, vec!["xxxxx".to_string()]);
+    config_set(&mut admin, "maxmemory", "0").await;
+}
