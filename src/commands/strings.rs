@@ -77,7 +77,7 @@ fn copy(b: &[u8]) -> Bytes {
 /// GET key
 pub fn get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
-    match ks.db(ctx.conn.db).get(&args[1]).map(|e| &e.value) {
+    match ks.db(ctx.conn.db).get_read(&args[1]).map(|e| &e.value) {
         None => ctx.out.null(),
         Some(Value::String(v)) => ctx.out.bulk(v),
         Some(_) => return Err(CmdError::WrongType),
@@ -195,6 +195,8 @@ fn set_generic(
     let (found, old_ttl) = match db.get(key) {
         None => {
             if opts.get {
+                // SET ... GET reads the old value first (Redis's getGenericCommand).
+                db.key_miss(key);
                 ctx.out.null();
             }
             (false, None)
@@ -271,7 +273,7 @@ pub fn psetex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    match db.get(&args[1]).map(|e| &e.value) {
+    match db.get_read(&args[1]).map(|e| &e.value) {
         None => ctx.out.null(),
         Some(Value::String(v)) => ctx.out.bulk(v),
         Some(_) => return Err(CmdError::WrongType),
@@ -286,7 +288,7 @@ pub fn getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    match db.get(&args[1]).map(|e| &e.value) {
+    match db.get_read(&args[1]).map(|e| &e.value) {
         None => {
             ctx.out.null();
             return Ok(());
@@ -312,7 +314,7 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let (value, ttl) = match db.get(key) {
+    let (value, ttl) = match db.get_read(key) {
         None => {
             ctx.out.null();
             return Ok(());
@@ -354,7 +356,7 @@ pub fn mget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ks.db(ctx.conn.db);
     ctx.out.array(args.len() - 1);
     for key in &args[1..] {
-        match db.get(key).map(|e| &e.value) {
+        match db.get_read(key).map(|e| &e.value) {
             Some(Value::String(v)) => ctx.out.bulk(v),
             _ => ctx.out.null(),
         }
@@ -468,7 +470,7 @@ pub fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// STRLEN key
 pub fn strlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
-    match ks.db(ctx.conn.db).get(&args[1]).map(|e| &e.value) {
+    match ks.db(ctx.conn.db).get_read(&args[1]).map(|e| &e.value) {
         None => ctx.out.int(0),
         Some(Value::String(v)) => ctx.out.int(v.len() as i64),
         Some(_) => return Err(CmdError::WrongType),
@@ -481,7 +483,7 @@ pub fn getrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut start = parse_int(&args[2])?;
     let mut end = parse_int(&args[3])?;
     let mut ks = ctx.shared.keyspace();
-    let v = match ks.db(ctx.conn.db).get(&args[1]).map(|e| &e.value) {
+    let v = match ks.db(ctx.conn.db).get_read(&args[1]).map(|e| &e.value) {
         None => {
             ctx.out.bulk(b"");
             return Ok(());
@@ -642,7 +644,7 @@ pub fn lcs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (a, b) = {
         let mut ks = ctx.shared.keyspace();
         let db = ks.db(ctx.conn.db);
-        let mut fetch = |k: &[u8]| match db.get(k).map(|e| &e.value) {
+        let mut fetch = |k: &[u8]| match db.get_read(k).map(|e| &e.value) {
             None => Ok(Bytes::new()),
             Some(Value::String(v)) => Ok(v.clone()),
             Some(_) => Err(CmdError::Other(

@@ -664,6 +664,23 @@ impl Db {
         Some(e)
     }
 
+    /// A read command's lookup (Redis's `lookupKeyRead`): [`Db::get`], and a `keymiss` event
+    /// when the key is absent. Write commands use [`Db::get`], which raises none.
+    pub fn get_read(&mut self, key: &[u8]) -> Option<&Entry> {
+        let Some(idx) = self.lookup(key) else {
+            self.key_miss(key);
+            return None;
+        };
+        let e = self.store.entry_mut(idx)?;
+        e.touch_lru();
+        Some(e)
+    }
+
+    /// Raises `keymiss` (class `m`) for a read of an absent key.
+    pub fn key_miss(&self, key: &[u8]) {
+        self.emit(EventClass::KeyMiss, "keymiss", key);
+    }
+
     /// Like [`Db::get`] but without recording an access (Redis's `LOOKUP_NOTOUCH`: TTL, TYPE,
     /// EXISTS, OBJECT).
     pub fn peek(&mut self, key: &[u8]) -> Option<&Entry> {
@@ -769,6 +786,18 @@ impl Db {
         pick: impl FnOnce(&Value) -> Option<&T>,
     ) -> Result<Option<&T>, WrongType> {
         match self.get(key) {
+            None => Ok(None),
+            Some(e) => pick(&e.value).map(Some).ok_or(WrongType),
+        }
+    }
+
+    /// [`Db::typed`] for a read command: raises `keymiss` when the key is absent.
+    pub fn typed_read<T>(
+        &mut self,
+        key: &[u8],
+        pick: impl FnOnce(&Value) -> Option<&T>,
+    ) -> Result<Option<&T>, WrongType> {
+        match self.get_read(key) {
             None => Ok(None),
             Some(e) => pick(&e.value).map(Some).ok_or(WrongType),
         }
