@@ -8,7 +8,7 @@
 use super::table::cmd;
 use super::{eq_ic, parse_int, CmdError, CmdResult, CommandSpec, Ctx};
 use crate::notify::{notify, EventClass};
-use crate::storage::{now_ms, Value};
+use crate::storage::{now_ms, StringForm, Value};
 use bytes::{Bytes, BytesMut};
 use std::sync::atomic::Ordering;
 
@@ -39,10 +39,17 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd!("lcs", -3, ["readonly"], 1, 2, 1, ["read", "string", "slow"], "string", "7.0.0", "Finds the longest common substring.", lcs),
 ];
 
-/// OBJECT ENCODING of a string value, decided from its bytes as Redis's `tryObjectEncoding`
-/// would: "int" for a canonical 64-bit integer, "embstr" up to 44 bytes, "raw" beyond.
-pub fn string_encoding(v: &[u8]) -> &'static str {
-    if v.len() <= 20 && crate::protocol::parser::parse_i64(v).is_some() {
+/// OBJECT ENCODING of a string value: for values made by SET and the like, decided from its
+/// bytes as Redis's `tryObjectEncoding` would ("int" for a canonical 64-bit integer, "embstr" up
+/// to 44 bytes, "raw" beyond); never "int" for a plain string object, always "raw" for one
+/// modified in place.
+pub fn string_encoding(v: &[u8], form: StringForm) -> &'static str {
+    if form == StringForm::Raw {
+        "raw"
+    } else if form == StringForm::Auto
+        && v.len() <= 20
+        && crate::protocol::parser::parse_i64(v).is_some()
+    {
         "int"
     } else if v.len() <= 44 {
         "embstr"
@@ -437,6 +444,9 @@ fn modify_string(db: &mut crate::storage::Db, key: &[u8], f: impl FnOnce(&mut By
         .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
     f(&mut m);
     *b = m.freeze();
+    if let Some(e) = db.get_mut(key) {
+        e.set_string_form(StringForm::Raw);
+    }
     db.touch(key);
     true
 }
@@ -548,6 +558,9 @@ pub fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             let mut m = BytesMut::new();
             write(&mut m);
             replace_string(db, key, m.freeze(), None);
+            if let Some(e) = db.get_mut(key) {
+                e.set_string_form(StringForm::Raw);
+            }
             end
         }
         Some(n) => {
@@ -624,6 +637,9 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .ok_or_else(|| CmdError::Other("increment would produce NaN or Infinity".into()))?;
     let text = Bytes::from(sum.to_human_string());
     replace_string(db, key, text.clone(), ttl);
+    if let Some(e) = db.get_mut(key) {
+        e.set_string_form(StringForm::Plain);
+    }
     notify(
         ctx.shared,
         EventClass::String,

@@ -222,6 +222,23 @@ const LRU_MASK: u32 = LRU_CLOCK_MAX;
 const HFE_PENDING: u32 = 1 << 24;
 /// `meta` flag: the key is in the field-expiry index.
 const HFE_INDEXED: u32 = 1 << 25;
+/// `meta` bits: how a string value was made, for OBJECT ENCODING (see [`StringForm`]).
+const STR_FORM_MASK: u32 = 0b11 << 26;
+const STR_FORM_PLAIN: u32 = 1 << 26;
+const STR_FORM_RAW: u32 = 2 << 26;
+
+/// How a string value was produced, which decides the encoding Redis would report for it: its
+/// commands either let `tryObjectEncoding` pick from the bytes, create a plain string object
+/// (INCRBYFLOAT), or modify a string in place, which makes it `raw` (APPEND, SETRANGE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringForm {
+    /// `int`, `embstr` or `raw` from the bytes (SET, INCR, ...).
+    Auto,
+    /// `embstr` up to 44 bytes, else `raw`; never `int`.
+    Plain,
+    /// Always `raw`.
+    Raw,
+}
 
 /// What a maxmemory policy ranks eviction candidates by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,6 +299,25 @@ impl Entry {
             lru_clock()
         };
         self.meta = (self.meta & !LRU_MASK) | bits;
+    }
+
+    /// How the string value was produced (meaningless for other types).
+    pub fn string_form(&self) -> StringForm {
+        match self.meta & STR_FORM_MASK {
+            STR_FORM_PLAIN => StringForm::Plain,
+            STR_FORM_RAW => StringForm::Raw,
+            _ => StringForm::Auto,
+        }
+    }
+
+    /// Records how the string value was produced; [`Db::set`] resets it to `Auto`.
+    pub fn set_string_form(&mut self, form: StringForm) {
+        let bits = match form {
+            StringForm::Auto => 0,
+            StringForm::Plain => STR_FORM_PLAIN,
+            StringForm::Raw => STR_FORM_RAW,
+        };
+        self.meta = (self.meta & !STR_FORM_MASK) | bits;
     }
 
     fn has(&self, flag: u32) -> bool {
@@ -430,7 +466,7 @@ impl Store {
     /// Appends a key that is not present; returns its position.
     fn insert(&mut self, key: Bytes, mut entry: Entry) -> usize {
         entry.exp_pos = NO_POS;
-        entry.meta &= LRU_MASK;
+        entry.meta &= LRU_MASK | STR_FORM_MASK;
         let has_ttl = entry.expires_at.is_some();
         let is_hash = matches!(entry.value, Value::Hash(_));
         let idx = self.table.len();
@@ -707,6 +743,7 @@ impl Db {
                 if let Some(e) = self.store.entry_mut(idx) {
                     was_indexed = e.has(HFE_INDEXED);
                     e.value = value;
+                    e.set_string_form(StringForm::Auto);
                     e.touch_lru();
                 }
                 self.store.set_expiry(idx, expires_at);
