@@ -197,7 +197,8 @@ impl Shared {
         self.shutdown_tx.subscribe()
     }
 
-    fn next_id(&self) -> u64 {
+    /// A client id never used before in this server.
+    pub fn next_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
     }
 }
