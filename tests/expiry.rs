@@ -16,11 +16,6 @@ use std::time::{Duration, Instant};
 /// have two cores: other tests' servers would otherwise be what the latency measures.
 static ISOLATION: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
-/// A server publishing generic, expiry, string and hash events.
-async fn start_notifying() -> TestServer {
-    start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap()).await
-}
-
 impl TestServer {
     fn set_active_expire(&self, on: bool) {
         self.server.shared().keyspace().set_active_expire(on);

@@ -788,9 +788,7 @@ async fn field_expiry_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lazy_expiry_and_events() {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
+    let srv = start_notifying().await;
     let mut ev = KeyEvents::db0(&srv).await;
     let mut c = srv.conn().await;
     q::<i64>(&mut c, &["HSET", "h", "a", "1", "b", "2"]).await;
@@ -851,9 +849,7 @@ async fn lazy_expiry_and_events() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn active_expiry_hook() {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
+    let srv = start_notifying().await;
     let mut ev = KeyEvents::db0(&srv).await;
     let mut c = srv.conn().await;
     let mut cmd = redis::cmd("HSET");

@@ -12,9 +12,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 async fn with_events() -> (TestServer, KeyEvents) {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
+    let srv = start_notifying().await;
     let ev = KeyEvents::subscribe(&srv, "__keyevent@*__:*").await;
     (srv, ev)
 }
@@ -59,13 +57,7 @@ async fn del_unlink_exists_type_touch() {
     );
     assert_eq!(q::<i64>(&mut c, &["DBSIZE"]).await, 2);
     for cmd in ["DEL", "UNLINK", "EXISTS", "TOUCH", "TYPE"] {
-        assert_eq!(
-            q_err(&mut c, &[cmd]).await,
-            format!(
-                "ERR wrong number of arguments for '{}' command",
-                cmd.to_lowercase()
-            )
-        );
+        assert_eq!(q_err(&mut c, &[cmd]).await, arity_err(&cmd.to_lowercase()));
     }
     assert_eq!(
         q_err(&mut c, &["TYPE", "a", "b"]).await,
@@ -641,10 +633,7 @@ async fn rename_and_renamenx() {
     for cmd in ["RENAME", "RENAMENX"] {
         assert_eq!(
             q_err(&mut c, &[cmd, "a"]).await,
-            format!(
-                "ERR wrong number of arguments for '{}' command",
-                cmd.to_lowercase()
-            )
+            arity_err(&cmd.to_lowercase())
         );
     }
 }

@@ -567,10 +567,8 @@ async fn hundred_thousand_elements() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyspace_events() {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
-    let got = events_of(
+    let srv = start_notifying().await;
+    assert_events(
         &srv,
         &[
             "LPUSH l a b",
@@ -592,64 +590,55 @@ async fn keyspace_events() {
             "RPUSH t 1",
             "LTRIM t 1 0",
         ],
+        &[
+            ("lpush", "l"),
+            ("rpush", "l"),
+            ("lpop", "l"),
+            ("rpop", "l"),
+            ("linsert", "l"),
+            ("lset", "l"),
+            ("lrem", "l"),
+            ("ltrim", "l"),
+            ("rpush", "m"),
+            ("rpush", "m"),
+            ("lpop", "l"),
+            ("del", "l"),
+            ("lpush", "m"),
+            ("rpop", "m"),
+            ("rpop", "m"),
+            ("del", "m"),
+            ("rpush", "t"),
+            ("ltrim", "t"),
+            ("del", "t"),
+        ],
     )
     .await;
-    let want: Vec<(String, String)> = [
-        ("lpush", "l"),
-        ("rpush", "l"),
-        ("lpop", "l"),
-        ("rpop", "l"),
-        ("linsert", "l"),
-        ("lset", "l"),
-        ("lrem", "l"),
-        ("ltrim", "l"),
-        ("rpush", "m"),
-        ("rpush", "m"),
-        ("lpop", "l"),
-        ("del", "l"),
-        ("lpush", "m"),
-        ("rpop", "m"),
-        ("rpop", "m"),
-        ("del", "m"),
-        ("rpush", "t"),
-        ("ltrim", "t"),
-        ("del", "t"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    assert_eq!(got, want);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arity_errors() {
     let srv = start().await;
-    let mut r = srv.raw().await;
-    for (cmd, name) in [
-        ("LPUSH l", "lpush"),
-        ("RPUSH", "rpush"),
-        ("LPUSHX l", "lpushx"),
-        ("RPUSHX l", "rpushx"),
-        ("LPOP", "lpop"),
-        ("RPOP", "rpop"),
-        ("LLEN", "llen"),
-        ("LRANGE l 0", "lrange"),
-        ("LINDEX l", "lindex"),
-        ("LSET l 0", "lset"),
-        ("LINSERT l BEFORE a", "linsert"),
-        ("LREM l 0", "lrem"),
-        ("LTRIM l 0", "ltrim"),
-        ("LPOS l", "lpos"),
-        ("LMOVE a b LEFT", "lmove"),
-        ("RPOPLPUSH a", "rpoplpush"),
-        ("LMPOP 1 a", "lmpop"),
-    ] {
-        assert_eq!(
-            r.cmd(cmd).await,
-            err(&format!(
-                "ERR wrong number of arguments for '{name}' command"
-            )),
-            "{cmd}"
-        );
-    }
+    assert_arity_errors(
+        &srv,
+        &[
+            ("LPUSH l", "lpush"),
+            ("RPUSH", "rpush"),
+            ("LPUSHX l", "lpushx"),
+            ("RPUSHX l", "rpushx"),
+            ("LPOP", "lpop"),
+            ("RPOP", "rpop"),
+            ("LLEN", "llen"),
+            ("LRANGE l 0", "lrange"),
+            ("LINDEX l", "lindex"),
+            ("LSET l 0", "lset"),
+            ("LINSERT l BEFORE a", "linsert"),
+            ("LREM l 0", "lrem"),
+            ("LTRIM l 0", "ltrim"),
+            ("LPOS l", "lpos"),
+            ("LMOVE a b LEFT", "lmove"),
+            ("RPOPLPUSH a", "rpoplpush"),
+            ("LMPOP 1 a", "lmpop"),
+        ],
+    )
+    .await;
 }

@@ -518,9 +518,7 @@ async fn sscan_options_and_coverage() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyspace_events() {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
+    let srv = start_notifying().await;
     let mut ev = KeyEvents::db0(&srv).await;
     let mut c = srv.conn().await;
     q::<i64>(&mut c, &["SADD", "s", "a", "b", "c"]).await;

@@ -575,10 +575,8 @@ async fn lcs_all_options() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyspace_events() {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
-    let got = events_of(
+    let srv = start_notifying().await;
+    assert_events(
         &srv,
         &[
             "SET a 1",
@@ -601,65 +599,56 @@ async fn keyspace_events() {
             "GETEX x EXAT 1",
             "INCR nope-not-int-no",
         ],
+        &[
+            ("set", "a"),
+            ("set", "a"),
+            ("expire", "a"),
+            ("setrange", "a"),
+            ("append", "a"),
+            ("incrby", "n"),
+            ("incrby", "n"),
+            ("incrbyfloat", "f"),
+            ("persist", "a"),
+            ("expire", "a"),
+            ("persist", "a"),
+            ("del", "a"),
+            ("set", "m1"),
+            ("set", "m2"),
+            ("set", "g"),
+            ("set", "x"),
+            ("expire", "x"),
+            ("del", "x"),
+            ("incrby", "nope-not-int-no"),
+        ],
     )
     .await;
-    let want: Vec<(String, String)> = [
-        ("set", "a"),
-        ("set", "a"),
-        ("expire", "a"),
-        ("setrange", "a"),
-        ("append", "a"),
-        ("incrby", "n"),
-        ("incrby", "n"),
-        ("incrbyfloat", "f"),
-        ("persist", "a"),
-        ("expire", "a"),
-        ("persist", "a"),
-        ("del", "a"),
-        ("set", "m1"),
-        ("set", "m2"),
-        ("set", "g"),
-        ("set", "x"),
-        ("expire", "x"),
-        ("del", "x"),
-        ("incrby", "nope-not-int-no"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    assert_eq!(got, want);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arity_errors() {
     let srv = start().await;
-    let mut r = srv.raw().await;
-    for (cmd, name) in [
-        ("GET", "get"),
-        ("GET a b", "get"),
-        ("SETNX a", "setnx"),
-        ("SETEX a 1", "setex"),
-        ("PSETEX a 1", "psetex"),
-        ("GETSET a", "getset"),
-        ("GETDEL", "getdel"),
-        ("GETEX", "getex"),
-        ("MGET", "mget"),
-        ("MSET a", "mset"),
-        ("APPEND a", "append"),
-        ("STRLEN", "strlen"),
-        ("GETRANGE a 1", "getrange"),
-        ("SETRANGE a 1", "setrange"),
-        ("INCR", "incr"),
-        ("DECRBY a", "decrby"),
-        ("INCRBYFLOAT a", "incrbyfloat"),
-        ("LCS a", "lcs"),
-    ] {
-        assert_eq!(
-            r.cmd(cmd).await,
-            err(&format!(
-                "ERR wrong number of arguments for '{name}' command"
-            )),
-            "{cmd}"
-        );
-    }
+    assert_arity_errors(
+        &srv,
+        &[
+            ("GET", "get"),
+            ("GET a b", "get"),
+            ("SETNX a", "setnx"),
+            ("SETEX a 1", "setex"),
+            ("PSETEX a 1", "psetex"),
+            ("GETSET a", "getset"),
+            ("GETDEL", "getdel"),
+            ("GETEX", "getex"),
+            ("MGET", "mget"),
+            ("MSET a", "mset"),
+            ("APPEND a", "append"),
+            ("STRLEN", "strlen"),
+            ("GETRANGE a 1", "getrange"),
+            ("SETRANGE a 1", "setrange"),
+            ("INCR", "incr"),
+            ("DECRBY a", "decrby"),
+            ("INCRBYFLOAT a", "incrbyfloat"),
+            ("LCS a", "lcs"),
+        ],
+    )
+    .await;
 }

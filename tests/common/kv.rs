@@ -2,13 +2,18 @@
 //! blocking): terse redis-rs queries written as argument lists, raw commands written as one
 //! line of text with their replies as text, expected reply bytes, and keyspace-event readers.
 
-use super::{err_text, Raw, TestServer, TIMEOUT};
+use super::{err_text, start_with, Raw, TestServer, TIMEOUT};
 use redis::aio::MultiplexedConnection;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
 /// Redis's WRONGTYPE error text (without the `-` and CRLF of the reply).
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+/// Starts a server that publishes every keyspace and keyevent notification (`KEA`).
+pub async fn start_notifying() -> TestServer {
+    start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap()).await
+}
 
 /// A redis-rs command from its name and arguments.
 pub fn command(args: &[&str]) -> redis::Cmd {
@@ -53,6 +58,19 @@ pub fn arr(items: &[&str]) -> String {
 /// The error reply with text `s`.
 pub fn err(s: &str) -> String {
     format!("-{s}\r\n")
+}
+
+/// Redis's error text for a command called with the wrong number of arguments.
+pub fn arity_err(name: &str) -> String {
+    format!("ERR wrong number of arguments for '{name}' command")
+}
+
+/// Asserts that each command line gets the arity error reply naming its command `name`.
+pub async fn assert_arity_errors(srv: &TestServer, cases: &[(&str, &str)]) {
+    let mut r = srv.raw().await;
+    for (cmd, name) in cases {
+        assert_eq!(r.cmd(cmd).await, err(&arity_err(name)), "{cmd}");
+    }
 }
 
 /// `v` sorted, for comparing replies whose order is unspecified.
@@ -174,6 +192,17 @@ impl KeyEvents {
     pub async fn none(&mut self) {
         self.raw.expect_silence(Duration::from_millis(100)).await;
     }
+}
+
+/// Runs `commands` (one line each) and asserts they raised exactly the keyspace events `want`
+/// of database 0, in order, as `(event, key)`.
+pub async fn assert_events(srv: &TestServer, commands: &[&str], want: &[(&str, &str)]) {
+    let got = events_of(srv, commands).await;
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(got, want);
 }
 
 /// Runs `commands` (one line each) and returns the keyspace events of database 0 they raised,
