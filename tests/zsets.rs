@@ -6,6 +6,7 @@ mod common;
 
 use common::kv::*;
 use common::*;
+use redis::aio::MultiplexedConnection;
 
 impl Raw {
     /// Sends `args` and asserts the exact reply.
@@ -21,6 +22,30 @@ impl Raw {
             assert_eq!(got, want, "{args:?} (at {caller})");
         }
     }
+}
+
+/// A connection to `srv` after it created the sorted set `z` of a..e scored 1..5.
+async fn conn_with_abcde(srv: &TestServer) -> MultiplexedConnection {
+    let mut c = srv.conn().await;
+    let _: i64 = q(
+        &mut c,
+        &[
+            "ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
+        ],
+    )
+    .await;
+    c
+}
+
+/// A raw client of `srv` after it created the sorted set `z` of a..d scored 1..4.
+async fn raw_with_abcd(srv: &TestServer) -> Raw {
+    let mut r = srv.raw().await;
+    r.check(
+        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
+        ":4\r\n",
+    )
+    .await;
+    r
 }
 
 const SYNTAX: &str = "-ERR syntax error\r\n";
@@ -268,12 +293,7 @@ async fn score_formatting() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zcount_and_zlexcount() {
     let srv = start().await;
-    let mut r = srv.raw().await;
-    r.check(
-        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
-        ":4\r\n",
-    )
-    .await;
+    let mut r = raw_with_abcd(&srv).await;
     r.check(&["ZCOUNT", "z", "-inf", "+inf"], ":4\r\n").await;
     r.check(&["ZCOUNT", "z", "(1", "3"], ":2\r\n").await;
     r.check(&["ZCOUNT", "z", "1", "(3"], ":2\r\n").await;
@@ -367,13 +387,7 @@ async fn zrank_and_zrevrank() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zrange_by_rank_score_and_lex() {
     let srv = start().await;
-    let mut c = srv.conn().await;
-    let _: i64 = redis::cmd("ZADD")
-        .arg("z")
-        .arg(&["1", "a", "2", "b", "3", "c", "4", "d", "5", "e"])
-        .query_async(&mut c)
-        .await
-        .unwrap();
+    let mut c = conn_with_abcde(&srv).await;
     let all: Vec<String> = redis::cmd("ZRANGE")
         .arg("z")
         .arg(0)
@@ -525,12 +539,7 @@ async fn zrange_by_rank_score_and_lex() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legacy_range_commands() {
     let srv = start().await;
-    let mut r = srv.raw().await;
-    r.check(
-        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
-        ":4\r\n",
-    )
-    .await;
+    let mut r = raw_with_abcd(&srv).await;
     r.check(
         &["ZREVRANGE", "z", "0", "1", "WITHSCORES"],
         &arr(&["d", "4", "c", "3"]),
@@ -602,12 +611,7 @@ async fn legacy_range_commands() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zrangestore() {
     let srv = start().await;
-    let mut r = srv.raw().await;
-    r.check(
-        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
-        ":4\r\n",
-    )
-    .await;
+    let mut r = raw_with_abcd(&srv).await;
     r.check(&["ZRANGESTORE", "dst", "z", "1", "2"], ":2\r\n")
         .await;
     r.check(
@@ -723,13 +727,7 @@ async fn zrem_and_zremrange() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zpopmin_zpopmax() {
     let srv = start().await;
-    let mut c = srv.conn().await;
-    let _: i64 = redis::cmd("ZADD")
-        .arg("z")
-        .arg(&["1", "a", "2", "b", "3", "c", "4", "d", "5", "e"])
-        .query_async(&mut c)
-        .await
-        .unwrap();
+    let mut c = conn_with_abcde(&srv).await;
     let popped: Vec<(String, f64)> = redis::cmd("ZPOPMIN")
         .arg("z")
         .arg(2)
