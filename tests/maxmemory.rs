@@ -3,9 +3,10 @@
 //! Used memory is process-wide, so every test here runs under one lock and sets its limit
 //! relative to the current reading.
 
+mod common;
+
+use common::*;
 use futures_util::StreamExt;
-use herald::config::Config;
-use herald::Server;
 use redis::aio::MultiplexedConnection;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -13,34 +14,6 @@ use tokio::sync::Mutex;
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
 const OOM_DETAIL: &str = "command not allowed when used memory > 'maxmemory'.";
-
-struct Srv {
-    _server: Server,
-    client: redis::Client,
-}
-
-async fn start() -> Srv {
-    let cfg = Config {
-        port: 0,
-        bind: vec!["127.0.0.1".into()],
-        ..Config::default()
-    };
-    let server = Server::start(cfg).await.unwrap();
-    let client = redis::Client::open(format!("redis://127.0.0.1:{}", server.port())).unwrap();
-    Srv {
-        _server: server,
-        client,
-    }
-}
-
-impl Srv {
-    async fn conn(&self) -> MultiplexedConnection {
-        self.client
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap()
-    }
-}
 
 async fn config_set(con: &mut MultiplexedConnection, name: &str, value: &str) {
     let () = redis::cmd("CONFIG")
@@ -266,7 +239,7 @@ async fn allkeys_lru_evicts_idle_keys_and_notifies() {
     let srv = start().await;
     let mut con = srv.conn().await;
     config_set(&mut con, "notify-keyspace-events", "Ee").await;
-    let mut sub = srv.client.get_async_pubsub().await.unwrap();
+    let mut sub = srv.pubsub().await;
     sub.psubscribe("__keyevent@0__:evicted").await.unwrap();
 
     let cold: Vec<String> = (0..1000).map(|i| format!("cold:{i}")).collect();
