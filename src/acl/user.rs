@@ -53,8 +53,11 @@ pub struct KeyPattern {
 /// Command, key and channel permissions (Redis's root selector).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selector {
-    /// Set by `+@all`: every command, including ones added later.
+    /// Every command is allowed (cleared by any rule that blocks one).
     pub all_commands: bool,
+    /// Started from `+@all` rather than `-@all` (Redis's reserved "future commands" bit), which
+    /// decides how the rules are described.
+    future_commands: bool,
     /// One bit per command id (see [`CommandIds`]).
     allowed: Vec<u64>,
     /// `+cmd|firstarg` rules: command id to allowed first arguments.
@@ -75,6 +78,7 @@ impl Selector {
     fn new(all_channels: bool) -> Self {
         Selector {
             all_commands: false,
+            future_commands: false,
             allowed: vec![0; commands::ids().len().div_ceil(64)],
             first_args: HashMap::new(),
             command_rules: String::new(),
@@ -140,6 +144,7 @@ impl Selector {
         let fill = if on { u64::MAX } else { 0 };
         self.allowed.iter_mut().for_each(|w| *w = fill);
         self.all_commands = on;
+        self.future_commands = on;
         self.command_rules.clear();
         self.first_args.clear();
     }
@@ -279,7 +284,11 @@ impl Selector {
 
     /// `+@all`/`-@all` followed by the recorded rules (ACLDescribeSelectorCommandRules).
     pub fn describe_commands(&self) -> String {
-        let mut s = String::from(if self.all_commands { "+@all" } else { "-@all" });
+        let mut s = String::from(if self.future_commands {
+            "+@all"
+        } else {
+            "-@all"
+        });
         if !self.command_rules.is_empty() {
             s.push(' ');
             s.push_str(&self.command_rules);
