@@ -86,6 +86,14 @@ pub struct Config {
     pub lfu_log_factor: u64,
     /// `lfu-decay-time` (minutes).
     pub lfu_decay_time: u64,
+    /// `acl-pubsub-default`: true for `allchannels`, false for `resetchannels` (Redis 7's default).
+    pub acl_pubsub_default_all: bool,
+    /// `aclfile`: where ACL LOAD/SAVE read and write users (empty: none).
+    pub aclfile: String,
+    /// `acllog-max-len`: entries kept by ACL LOG.
+    pub acllog_max_len: u64,
+    /// `user <name> <rules...>` lines of the config file, applied at start-up.
+    pub users: Vec<Vec<String>>,
 }
 
 /// What to do when `maxmemory` is reached (`maxmemory-policy`), with Redis's names.
@@ -227,6 +235,10 @@ impl Default for Config {
             hz: 10,
             notify_keyspace_events: 0,
             protected_mode: true,
+            acl_pubsub_default_all: false,
+            aclfile: String::new(),
+            acllog_max_len: 128,
+            users: Vec::new(),
             encoding: EncodingLimits::default(),
             enable_debug_command: "no".into(),
             maxmemory: 0,
@@ -702,6 +714,49 @@ pub static DIRECTIVES: &[Directive] = &[
         set: |_, _| Ok(()),
     },
     Directive {
+        name: "acl-pubsub-default",
+        mutable: true,
+        get: |c| {
+            if c.acl_pubsub_default_all {
+                "allchannels"
+            } else {
+                "resetchannels"
+            }
+            .into()
+        },
+        set: |c, a| {
+            c.acl_pubsub_default_all = match one(a)?.to_ascii_lowercase().as_str() {
+                "allchannels" => true,
+                "resetchannels" => false,
+                _ => {
+                    return Err(
+                        "argument(s) must be one of the following: allchannels, resetchannels"
+                            .into(),
+                    )
+                }
+            };
+            Ok(())
+        },
+    },
+    Directive {
+        name: "aclfile",
+        mutable: false,
+        get: |c| c.aclfile.clone(),
+        set: |c, a| {
+            c.aclfile = one(a)?.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "acllog-max-len",
+        mutable: true,
+        get: |c| c.acllog_max_len.to_string(),
+        set: |c, a| {
+            c.acllog_max_len = bounded(a, 0, i64::MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
         name: "appendonly",
         mutable: false,
         get: |_| "no".into(),
@@ -721,6 +776,9 @@ pub fn directive(name: &str) -> Option<&'static Directive> {
 impl Config {
     /// Applies one directive with its arguments (`port 6380`).
     pub fn apply(&mut self, name: &str, args: &[String]) -> Result<(), ConfigError> {
+        if name.eq_ignore_ascii_case("user") {
+            return crate::acl::check_config_user(self, args).map_err(ConfigError::BadValue);
+        }
         let d = directive(name).ok_or_else(|| ConfigError::UnknownDirective(name.to_string()))?;
         (d.set)(self, args).map_err(ConfigError::BadValue)
     }

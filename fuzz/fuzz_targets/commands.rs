@@ -156,7 +156,7 @@ fuzz_target!(|data: &[u8]| {
     let addr = "127.0.0.1:1".parse().expect("address");
     let handle = Arc::new(ClientHandle::new(id, addr, addr));
     shared.clients.register(handle.clone(), usize::MAX);
-    let mut state = ConnState::new(handle, true);
+    let mut state = ConnState::new(handle, true, shared.acl.default_user());
     let mut out = ReplyBuf::new(Protocol::Resp2);
     for args in commands_of(data) {
         {

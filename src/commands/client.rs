@@ -190,7 +190,8 @@ impl KillFilter {
     }
 }
 
-fn kill_one(ctx: &mut Ctx<'_>, c: &Arc<ClientHandle>) {
+/// Disconnects a client (the caller itself after its reply).
+pub fn kill_one(ctx: &mut Ctx<'_>, c: &Arc<ClientHandle>) {
     if c.id == ctx.conn.handle.id {
         // Killing ourselves: the reply is still sent, then the connection closes.
         ctx.conn.close_after_reply = true;

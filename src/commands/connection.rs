@@ -47,40 +47,16 @@ pub fn reset(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     ctx.conn.reply_mode = ReplyMode::On;
     ctx.out.set_protocol(Protocol::Resp2);
     ctx.conn.handle.set_protocol(Protocol::Resp2);
-    ctx.conn.authenticated = ctx.shared.config().requirepass.is_none();
+    ctx.conn.authenticated = !ctx.shared.acl.auth_required();
+    ctx.conn.user = ctx.shared.acl.default_user();
     {
         let mut info = ctx.conn.handle.info();
         info.name.clear();
         info.db = 0;
+        info.user = "default".into();
     }
     ctx.out.simple("RESET");
     Ok(())
-}
-
-/// Checks a username/password pair against the `default` user (the only user until ACLs).
-fn check_credentials(ctx: &Ctx<'_>, user: &[u8], pass: &[u8]) -> Result<(), CmdError> {
-    let required = ctx.shared.config().requirepass.clone();
-    let ok = user == b"default"
-        && match &required {
-            None => true,
-            Some(p) => constant_time_eq(p, pass),
-        };
-    if ok {
-        Ok(())
-    } else {
-        Err(CmdError::Coded(
-            "WRONGPASS invalid username-password pair or user is disabled.".into(),
-        ))
-    }
-}
-
-/// Compares secrets without an early exit on the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for (i, &x) in a.iter().enumerate() {
-        diff |= usize::from(x ^ b.get(i).copied().unwrap_or(0));
-    }
-    diff == 0
 }
 
 /// AUTH [username] password.
@@ -89,15 +65,15 @@ pub fn auth(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     let (user, pass): (&[u8], &[u8]) = if args.len() == 2 {
-        if ctx.shared.config().requirepass.is_none() {
+        if ctx.shared.acl.default_is_nopass() {
             return Err(CmdError::Other("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into()));
         }
         (b"default", &args[1])
     } else {
         (&args[1], &args[2])
     };
-    check_credentials(ctx, user, pass)?;
-    ctx.conn.authenticated = true;
+    let user = super::acl::authenticate(ctx, args, user, pass)?;
+    super::acl::log_in(ctx, user);
     ctx.out.ok();
     Ok(())
 }
@@ -148,8 +124,8 @@ pub fn hello(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
     }
     if let Some((user, pass)) = auth {
-        check_credentials(ctx, user, pass)?;
-        ctx.conn.authenticated = true;
+        let user = super::acl::authenticate(ctx, args, user, pass)?;
+        super::acl::log_in(ctx, user);
     }
     if !ctx.conn.authenticated {
         return Err(CmdError::Coded("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into()));
@@ -202,14 +178,6 @@ pub fn select(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn constant_time_compare() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
-        assert!(!constant_time_eq(b"", b"a"));
-    }
 
     #[test]
     fn client_names() {

@@ -5,6 +5,7 @@
 //! they parse their arguments, apply them, and describe the reply through [`ReplyBuf`]. They never
 //! await and never touch the socket.
 
+pub mod acl;
 pub mod blocking;
 pub mod client;
 pub mod connection;
@@ -296,8 +297,12 @@ fn check(ctx: &Ctx<'_>, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError
     if !spec.arity_ok(args.len()) {
         return Err(CmdError::WrongArity(spec.name.to_string()));
     }
-    if !ctx.conn.authenticated && !spec.has_flag("no_auth") {
+    if !ctx.conn.authenticated && !spec.has_flag("no_auth") && ctx.shared.acl.auth_required() {
         return Err(CmdError::Coded("NOAUTH Authentication required.".into()));
+    }
+    // One flag test for a user with every permission (the default user, normally).
+    if !ctx.conn.user.unrestricted() {
+        acl::check_permissions(ctx, spec, args)?;
     }
     if ctx.conn.in_pubsub()
         && ctx.out.protocol() == crate::protocol::Protocol::Resp2

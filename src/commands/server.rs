@@ -166,6 +166,7 @@ pub fn info_text(ctx: &Ctx<'_>, requested: &[Bytes]) -> String {
                     "pubsub_shardchannels:{}\r\n",
                     shared.pubsub.channel_count(ChannelKind::Shard)
                 );
+                crate::commands::acl::info_stats(shared, &mut s);
             }
             "replication" => {
                 s.push_str("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\n");

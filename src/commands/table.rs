@@ -87,7 +87,8 @@ impl CommandSpec {
     }
 }
 
-fn container(_: &mut Ctx<'_>, _: &[Bytes]) -> CmdResult {
+/// The handler of a container command itself (never run).
+pub(crate) fn container(_: &mut Ctx<'_>, _: &[Bytes]) -> CmdResult {
     // Never reached: dispatch resolves a subcommand or reports arity first.
     Err(super::CmdError::Syntax)
 }
@@ -575,6 +576,7 @@ static GROUPS: &[&[CommandSpec]] = &[
     super::zsets::COMMANDS,
     super::blocking::COMMANDS,
     super::keys::COMMANDS,
+    super::acl::COMMANDS,
 ];
 
 /// Every top-level command, in table order.

@@ -299,6 +299,28 @@ impl PubSub {
         client.outbox.push(confirmation, limits.get(client.class()));
     }
 
+    /// What one client is subscribed to: (channels, shard channels, patterns). Scans the whole
+    /// registry; ACL uses it when a user's channel permissions shrink.
+    pub fn subscriptions_of(&self, id: u64) -> (Vec<Bytes>, Vec<Bytes>, Vec<Bytes>) {
+        let scan = |maps: &[ChannelMap]| -> Vec<Bytes> {
+            maps.iter()
+                .flat_map(|m| {
+                    read(m)
+                        .iter()
+                        .filter(|(_, subs)| subs.contains_key(&id))
+                        .map(|(ch, _)| ch.clone())
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let patterns = read(&self.patterns)
+            .iter()
+            .filter(|(_, subs)| subs.contains_key(&id))
+            .map(|(p, _)| p.clone())
+            .collect();
+        (scan(&self.plain), scan(&self.shard), patterns)
+    }
+
     /// Removes a disconnecting client from everything it was subscribed to, without replies.
     pub fn remove_client(
         &self,

@@ -55,6 +55,8 @@ pub struct ConnState {
     pub db: usize,
     /// Whether AUTH succeeded (or no password is required).
     pub authenticated: bool,
+    /// The ACL user the connection runs as.
+    pub user: Arc<crate::acl::User>,
     /// Subscribed channels.
     pub channels: HashSet<Bytes>,
     /// Subscribed patterns.
@@ -86,11 +88,16 @@ pub struct ConnState {
 impl ConnState {
     /// A fresh connection's state. Public so that a client can also be driven without a socket
     /// (the `commands` fuzz target runs the dispatcher this way).
-    pub fn new(handle: Arc<ClientHandle>, authenticated: bool) -> Self {
+    pub fn new(
+        handle: Arc<ClientHandle>,
+        authenticated: bool,
+        user: Arc<crate::acl::User>,
+    ) -> Self {
         ConnState {
             handle,
             db: 0,
             authenticated,
+            user,
             channels: HashSet::new(),
             patterns: HashSet::new(),
             shard_channels: HashSet::new(),
@@ -162,8 +169,8 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
         .attach(sock.clone(), shared.stats.net_output_bytes.clone());
     let writer = tokio::spawn(write_loop(sock.clone(), handle.clone(), shared.clone()));
     let rd = &*sock;
-    let authenticated = shared.config().requirepass.is_none();
-    let mut state = ConnState::new(handle.clone(), authenticated);
+    let authenticated = !shared.acl.auth_required();
+    let mut state = ConnState::new(handle.clone(), authenticated, shared.acl.default_user());
     let mut out = ReplyBuf::new(Protocol::Resp2);
     let mut input = BytesMut::new();
     let mut stop = shared.shutdown_signal();

@@ -33,6 +33,9 @@ pub enum StartError {
     /// A bind address was not an IP address.
     #[error("invalid bind address '{0}'")]
     BadAddress(String),
+    /// The configured users or the ACL file could not be loaded.
+    #[error("{0}")]
+    Acl(String),
 }
 
 /// Counters reported by INFO stats; reset by CONFIG RESETSTAT.
@@ -50,6 +53,14 @@ pub struct Stats {
     pub total_error_replies: AtomicU64,
     /// Keys deleted by the maxmemory policy.
     pub evicted_keys: AtomicU64,
+    /// Failed authentications (`acl_access_denied_auth`).
+    pub acl_denied_auth: AtomicU64,
+    /// Commands refused by ACL (`acl_access_denied_cmd`).
+    pub acl_denied_cmd: AtomicU64,
+    /// Keys refused by ACL (`acl_access_denied_key`).
+    pub acl_denied_key: AtomicU64,
+    /// Channels refused by ACL (`acl_access_denied_channel`).
+    pub acl_denied_channel: AtomicU64,
 }
 
 impl Stats {
@@ -66,6 +77,10 @@ impl Stats {
             &self.unexpected_error_replies,
             &self.total_error_replies,
             &self.evicted_keys,
+            &self.acl_denied_auth,
+            &self.acl_denied_cmd,
+            &self.acl_denied_key,
+            &self.acl_denied_channel,
         ] {
             c.store(0, Ordering::Relaxed);
         }
@@ -105,6 +120,8 @@ pub struct Shared {
     pub pubsub: PubSub,
     /// Clients blocked on keys (BLPOP, BZPOPMIN, ...).
     pub blocking: blocking::Blocking,
+    /// ACL users.
+    pub acl: crate::acl::Acl,
     keyspace: Mutex<Keyspace>,
     /// Held for reading by every keyspace command and for writing by EXEC, so that a
     /// transaction runs with no other client's keyspace command in between.
@@ -157,6 +174,7 @@ impl Shared {
         self.hot
             .maxmemory_samples
             .store(cfg.maxmemory_samples, Ordering::Relaxed);
+        self.acl.sync_config(&cfg);
         crate::storage::set_lfu_params(
             cfg.maxmemory_policy.is_lfu(),
             cfg.lfu_log_factor,
@@ -262,8 +280,10 @@ impl Server {
                 }
             }
         }
+        let acl = crate::acl::Acl::from_config(&config).map_err(StartError::Acl)?;
         let (shutdown_tx, _) = watch::channel(false);
         let shared = Arc::new(Shared {
+            acl,
             output_limits: OutputLimits::default(),
             hot: HotConfig::default(),
             clients: ClientRegistry::default(),
@@ -381,10 +401,8 @@ fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>) {
         let ka = socket2::TcpKeepalive::new().with_time(std::time::Duration::from_secs(keepalive));
         let _ = sock.set_tcp_keepalive(&ka);
     }
-    let protected = {
-        let cfg = shared.config();
-        cfg.protected_mode && cfg.requirepass.is_none()
-    };
+    // "No password set" means the default user is `nopass`, as in Redis 7.
+    let protected = shared.config().protected_mode && shared.acl.default_is_nopass();
     if protected && !addr.ip().is_loopback() {
         shared
             .stats
