@@ -542,6 +542,7 @@ pub fn encoding_of(entry: &crate::storage::Entry) -> &'static str {
         Value::Hash(h) => h.encoding(),
         Value::Set(s) => s.encoding(),
         Value::ZSet(z) => z.encoding(),
+        Value::Stream(_) => "stream",
     }
 }
 

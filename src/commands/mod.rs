@@ -15,6 +15,7 @@ pub mod lists;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
+pub mod streams;
 pub mod strings;
 pub mod table;
 pub mod transactions;
@@ -288,7 +289,9 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         spec.first_key > 0 || spec.has_flag("write") || spec.has_flag("readonly");
     let shared = ctx.shared.clone();
     let _gate = (touches_keyspace && !ctx.conn.in_exec).then(|| shared.exec_gate_shared());
-    (spec.handler)(ctx, args)
+    let result = (spec.handler)(ctx, args);
+    crate::server::blocking::signal_written_keys(&shared, ctx.conn.db, spec, args);
+    result
 }
 
 /// The checks Redis makes before running or queueing a command.

@@ -574,6 +574,7 @@ static GROUPS: &[&[CommandSpec]] = &[
     super::sets::COMMANDS,
     super::hashes::COMMANDS,
     super::zsets::COMMANDS,
+    super::streams::COMMANDS,
     super::blocking::COMMANDS,
     super::keys::COMMANDS,
     super::acl::COMMANDS,

@@ -39,6 +39,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod stream;
 pub mod zset;
 
 /// A stored value.
@@ -54,6 +55,8 @@ pub enum Value {
     Set(set::Set),
     /// A sorted set (ZADD, ZRANGE, ...).
     ZSet(zset::ZSet),
+    /// A stream (XADD, XREAD, consumer groups, ...), boxed: it is larger than the others.
+    Stream(Box<stream::Stream>),
 }
 
 impl Value {
@@ -65,6 +68,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 }
