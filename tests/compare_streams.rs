@@ -290,6 +290,7 @@ fn blocking_reads_are_served_by_xadd() {
     let mut s = Scenario::new("streams_blocking");
     s.cmd("w", &["XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"]);
     s.send("r1", &["XREAD", "BLOCK", "0", "STREAMS", "q", "$"]);
+    s.await_blocked(1);
     s.send(
         "r2",
         &[
@@ -304,6 +305,7 @@ fn blocking_reads_are_served_by_xadd() {
             ">",
         ],
     );
+    s.await_blocked(2);
     s.send(
         "r3",
         &[
@@ -318,7 +320,7 @@ fn blocking_reads_are_served_by_xadd() {
             ">",
         ],
     );
-    s.pause(100);
+    s.await_blocked(3);
     s.quiet("r1").quiet("r2");
     s.cmd("w", &["XADD", "q", "1-1", "a", "1"]);
     s.read("r1", 1).read("r2", 1).quiet("r3");
