@@ -117,8 +117,8 @@ pub fn dataset_hfe(db: usize) -> Vec<String> {
 /// Options for [`fingerprint`].
 #[derive(Clone, Copy, Default)]
 pub struct Fp {
-    /// Leave set encodings out (Redis 7.0 has no listpack sets).
-    pub skip_set_encoding: bool,
+    /// Leave out the encodings Redis 7.0 lacks (listpack sets and lists).
+    pub redis70: bool,
     /// Report field TTLs of hashes (HPTTL, Redis 7.4).
     pub field_ttls: bool,
 }
@@ -133,7 +133,7 @@ pub async fn fingerprint(c: &mut MultiplexedConnection, dbs: usize, opts: Fp) ->
         for key in keys {
             let ty: String = q(c, &[b"TYPE", &key]).await;
             let mut enc: String = q(c, &[b"OBJECT", b"ENCODING", &key]).await;
-            if ty == "set" && opts.skip_set_encoding && enc != "intset" {
+            if opts.redis70 && ((ty == "set" && enc != "intset") || ty == "list") {
                 enc = "-".into();
             }
             let body: String = match ty.as_str() {
