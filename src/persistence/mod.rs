@@ -150,6 +150,8 @@ pub struct State {
     /// A BGSAVE SCHEDULE waiting for the running one to end.
     scheduled: AtomicBool,
     child: Mutex<Option<Child>>,
+    /// What the start-up load found (`rdb_last_load_keys_loaded` / `_expired`).
+    loaded: rdb::LoadStats,
 }
 
 fn unix_now() -> i64 {
@@ -157,8 +159,9 @@ fn unix_now() -> i64 {
 }
 
 impl State {
-    /// Fresh state for a keyspace whose modification counter is at `dirty`.
-    pub fn new(dirty: u64) -> State {
+    /// Fresh state for a keyspace whose modification counter is at `dirty`, loaded as
+    /// `loaded` says.
+    pub fn new(dirty: u64, loaded: rdb::LoadStats) -> State {
         State {
             dirty_at_last_save: AtomicU64::new(dirty),
             last_save: AtomicI64::new(unix_now()),
@@ -170,6 +173,7 @@ impl State {
             latest_bgsave_lock_usec: AtomicU64::new(0),
             scheduled: AtomicBool::new(false),
             child: Mutex::new(None),
+            loaded,
         }
     }
 
@@ -486,10 +490,10 @@ pub fn writes_denied(shared: &Shared) -> bool {
 
 /// Loads the snapshot named by the configuration into `ks` at start-up. A missing file is an
 /// empty dataset; a corrupt one is an error (the server must not start with half the data).
-pub fn load_at_start(config: &Config, ks: &mut Keyspace) -> Result<(), rdb::RdbError> {
+pub fn load_at_start(config: &Config, ks: &mut Keyspace) -> Result<rdb::LoadStats, rdb::RdbError> {
     let path = config.rdb.path();
     if !path.exists() {
-        return Ok(());
+        return Ok(rdb::LoadStats::default());
     }
     let started = Instant::now();
     let stats = rdb::load_file(&path, ks, &config.encoding, config.rdb.checksum)?;
@@ -501,7 +505,7 @@ pub fn load_at_start(config: &Config, ks: &mut Keyspace) -> Result<(), rdb::RdbE
         "DB loaded from disk: {}",
         path.display()
     );
-    Ok(())
+    Ok(stats)
 }
 
 /// `herald-server --check-rdb FILE`: loads the file into a scratch keyspace and describes it.
@@ -567,12 +571,14 @@ pub fn info_section(shared: &Shared) -> String {
     };
     drop(child);
     format!(
-        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{in_progress}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\nherald_bgsave_lock_usec:{}\r\n{}",
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{in_progress}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\nherald_bgsave_lock_usec:{}\r\n{}",
         changes_since_last_save(shared),
         p.last_save(),
         if p.last_bgsave_ok.load(Ordering::Relaxed) { "ok" } else { "err" },
         p.last_bgsave_secs.load(Ordering::Relaxed),
         p.saves.load(Ordering::Relaxed),
+        p.loaded.expired_skipped,
+        p.loaded.keys,
         p.latest_bgsave_lock_usec.load(Ordering::Relaxed),
         aof_info_fields(),
     )

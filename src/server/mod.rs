@@ -237,7 +237,7 @@ impl Server {
     pub async fn start(config: Config) -> Result<Server, StartError> {
         // Load the snapshot before accepting anyone.
         let mut keyspace = Keyspace::new(config.databases);
-        crate::persistence::load_at_start(&config, &mut keyspace)?;
+        let loaded = crate::persistence::load_at_start(&config, &mut keyspace)?;
         let mut listeners = Vec::new();
         let mut port = config.port;
         for spec in &config.bind {
@@ -276,7 +276,7 @@ impl Server {
             clients: ClientRegistry::default(),
             pubsub: PubSub::default(),
             blocking: blocking::Blocking::default(),
-            persistence: crate::persistence::State::new(keyspace.dirty()),
+            persistence: crate::persistence::State::new(keyspace.dirty(), loaded),
             keyspace: Mutex::new(keyspace),
             exec_gate: RwLock::new(()),
             stats: Stats::default(),

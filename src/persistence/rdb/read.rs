@@ -648,3 +648,270 @@ fn zipmap_pairs(b: &[u8]) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
         out.push((k, v));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::persistence::rdb::encoding::ListpackWriter;
+
+    /// A length-prefixed string (short strings only).
+    fn s(b: &[u8]) -> Vec<u8> {
+        assert!(b.len() < 64);
+        let mut v = vec![b.len() as u8];
+        v.extend_from_slice(b);
+        v
+    }
+
+    /// A long blob with a 32-bit length.
+    fn blob(b: &[u8]) -> Vec<u8> {
+        let mut v = vec![LEN_32BIT];
+        v.extend_from_slice(&(b.len() as u32).to_be_bytes());
+        v.extend_from_slice(b);
+        v
+    }
+
+    /// A ziplist of short strings and (for numeric items) 16-bit integers.
+    fn ziplist(items: &[&str]) -> Vec<u8> {
+        let mut body = Vec::new();
+        let mut prev = 0usize;
+        for it in items {
+            let start = body.len();
+            body.push(prev as u8);
+            match it.parse::<i16>() {
+                Ok(v) => {
+                    body.push(0xc0);
+                    body.extend_from_slice(&v.to_le_bytes());
+                }
+                Err(_) => {
+                    body.push(it.len() as u8);
+                    body.extend_from_slice(it.as_bytes());
+                }
+            }
+            prev = body.len() - start;
+        }
+        let total = 10 + body.len() + 1;
+        let mut z = Vec::new();
+        z.extend_from_slice(&(total as u32).to_le_bytes());
+        z.extend_from_slice(&0u32.to_le_bytes());
+        z.extend_from_slice(&(items.len() as u16).to_le_bytes());
+        z.extend_from_slice(&body);
+        z.push(0xff);
+        z
+    }
+
+    fn listpack(items: &[&[u8]]) -> Vec<u8> {
+        let mut w = ListpackWriter::new();
+        for i in items {
+            w.push(i);
+        }
+        w.finish()
+    }
+
+    fn file(version: u32, body: &[u8]) -> Vec<u8> {
+        let mut f = format!("REDIS{version:04}").into_bytes();
+        f.extend_from_slice(&[OP_SELECTDB, 0]);
+        f.extend_from_slice(body);
+        f.push(OP_EOF);
+        f.extend_from_slice(&[0; 8]);
+        f
+    }
+
+    fn load(version: u32, body: &[u8]) -> Result<Keyspace, RdbError> {
+        let mut ks = Keyspace::new(16);
+        load_bytes(
+            &file(version, body),
+            &mut ks,
+            &EncodingLimits::default(),
+            true,
+        )?;
+        Ok(ks)
+    }
+
+    fn key(ty: u8, k: &str, payload: &[u8]) -> Vec<u8> {
+        let mut v = vec![ty];
+        v.extend(s(k.as_bytes()));
+        v.extend_from_slice(payload);
+        v
+    }
+
+    fn list_items(ks: &mut Keyspace, k: &str) -> Vec<Vec<u8>> {
+        match ks.db(0).peek(k.as_bytes()).map(|e| &e.value) {
+            Some(Value::List(l)) => l.iter().map(<[u8]>::to_vec).collect(),
+            other => panic!("{k}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn legacy_plain_types() {
+        let mut body = Vec::new();
+        body.extend(key(
+            TYPE_LIST,
+            "l",
+            &[&[2u8][..], &s(b"a"), &s(b"b")].concat(),
+        ));
+        body.extend(key(
+            TYPE_SET,
+            "s",
+            &[&[2u8][..], &s(b"x"), &s(b"7")].concat(),
+        ));
+        let mut z = vec![2u8];
+        z.extend(s(b"m1"));
+        z.extend(s(b"1.5"));
+        z.extend(s(b"m2"));
+        z.push(254);
+        body.extend(key(TYPE_ZSET, "z", &z));
+        body.extend(key(
+            TYPE_HASH,
+            "h",
+            &[&[1u8][..], &s(b"f"), &s(b"v")].concat(),
+        ));
+        let mut ks = load(6, &body).unwrap();
+        assert_eq!(list_items(&mut ks, "l"), vec![b"a".to_vec(), b"b".to_vec()]);
+        let Some(Value::ZSet(zs)) = ks.db(0).peek(b"z").map(|e| e.value.clone()) else {
+            panic!()
+        };
+        assert_eq!(zs.score(b"m2"), Some(f64::INFINITY));
+        assert_eq!(zs.score(b"m1"), Some(1.5));
+        let Some(Value::Set(set)) = ks.db(0).peek(b"s").map(|e| e.value.clone()) else {
+            panic!()
+        };
+        assert!(set.contains(b"7") && set.contains(b"x"));
+        let Some(Value::Hash(h)) = ks.db(0).peek(b"h").map(|e| e.value.clone()) else {
+            panic!()
+        };
+        assert_eq!(h.get(b"f"), Some(&b"v"[..]));
+    }
+
+    #[test]
+    fn ziplist_types_and_quicklist_v1() {
+        let mut body = Vec::new();
+        body.extend(key(
+            TYPE_LIST_ZIPLIST,
+            "lz",
+            &blob(&ziplist(&["a", "12", "-300"])),
+        ));
+        let mut ql = vec![2u8];
+        ql.extend(blob(&ziplist(&["x", "y"])));
+        ql.extend(blob(&ziplist(&["5"])));
+        body.extend(key(TYPE_LIST_QUICKLIST, "lq", &ql));
+        body.extend(key(
+            TYPE_ZSET_ZIPLIST,
+            "zz",
+            &blob(&ziplist(&["m", "3", "n", "4"])),
+        ));
+        body.extend(key(
+            TYPE_HASH_ZIPLIST,
+            "hz",
+            &blob(&ziplist(&["f", "1", "g", "two"])),
+        ));
+        let mut ks = load(9, &body).unwrap();
+        assert_eq!(
+            list_items(&mut ks, "lz"),
+            vec![b"a".to_vec(), b"12".to_vec(), b"-300".to_vec()]
+        );
+        assert_eq!(
+            list_items(&mut ks, "lq"),
+            vec![b"x".to_vec(), b"y".to_vec(), b"5".to_vec()]
+        );
+        let Some(Value::ZSet(z)) = ks.db(0).peek(b"zz").map(|e| e.value.clone()) else {
+            panic!()
+        };
+        assert_eq!((z.score(b"m"), z.score(b"n")), (Some(3.0), Some(4.0)));
+        let Some(Value::Hash(h)) = ks.db(0).peek(b"hz").map(|e| e.value.clone()) else {
+            panic!()
+        };
+        assert_eq!(h.get(b"g"), Some(&b"two"[..]));
+    }
+
+    #[test]
+    fn redis_7_2_and_7_4_types() {
+        let far = crate::storage::now_ms() + 3_600_000;
+        let mut body = Vec::new();
+        body.extend(key(
+            TYPE_SET_LISTPACK,
+            "sl",
+            &blob(&listpack(&[b"a", b"b", b"3"])),
+        ));
+        // Listpack with field TTLs: (field, value, ttl) triples, 0 = no TTL.
+        let mut ex = far.to_le_bytes().to_vec();
+        let mut w = ListpackWriter::new();
+        w.push(b"f1");
+        w.push(b"v1");
+        w.push_int(far);
+        w.push(b"f2");
+        w.push(b"v2");
+        w.push_int(0);
+        ex.extend(blob(&w.finish()));
+        body.extend(key(TYPE_HASH_LISTPACK_EX, "hx", &ex));
+        // An expiry in seconds (RDB before version 3 style opcode).
+        body.push(OP_EXPIRETIME);
+        body.extend_from_slice(&((far / 1000) as i32).to_le_bytes());
+        body.extend(key(TYPE_STRING, "old-ttl", &s(b"v")));
+        let mut ks = load(12, &body).unwrap();
+        let Some(Value::Set(set)) = ks.db(0).peek(b"sl").map(|e| e.value.clone()) else {
+            panic!()
+        };
+        assert_eq!((set.len(), set.encoding()), (3, "listpack"));
+        let Some(Value::Hash(h)) = ks.db(0).peek(b"hx").map(|e| e.value.clone()) else {
+            panic!()
+        };
+        assert_eq!(h.field_ttl(b"f1"), crate::storage::hash::FieldTtl::At(far));
+        assert_eq!(
+            h.field_ttl(b"f2"),
+            crate::storage::hash::FieldTtl::Persistent
+        );
+        assert_eq!(
+            ks.db(0).peek(b"old-ttl").and_then(|e| e.expires_at),
+            Some(far / 1000 * 1000)
+        );
+    }
+
+    #[test]
+    fn zipmap_hash() {
+        // zmlen, then len key len free value, then 0xff.
+        let zm = [&[1u8, 1, b'k', 2, 0, b'v', b'1'][..], &[0xff]].concat();
+        let mut ks = load(3, &key(TYPE_HASH_ZIPMAP, "zm", &s(&zm))).unwrap();
+        let Some(Value::Hash(h)) = ks.db(0).peek(b"zm").map(|e| e.value.clone()) else {
+            panic!()
+        };
+        assert_eq!(h.get(b"k"), Some(&b"v1"[..]));
+    }
+
+    #[test]
+    fn errors_name_what_and_where() {
+        let e = load(10, &key(TYPE_STREAM_LISTPACKS_3, "st", &[]))
+            .err()
+            .unwrap();
+        assert_eq!(e.offset, 11);
+        assert!(e.what.contains("stream"), "{e}");
+        let dup = [
+            key(TYPE_STRING, "k", &s(b"1")),
+            key(TYPE_STRING, "k", &s(b"2")),
+        ]
+        .concat();
+        let e = load(10, &dup).err().unwrap();
+        assert!(e.what.contains("duplicated key 'k'"), "{e}");
+        assert_eq!(e.offset, 11 + 5);
+        let mut ks = Keyspace::new(2);
+        let e = load_bytes(
+            b"REDIS0010\xfe\x05\xff",
+            &mut ks,
+            &EncodingLimits::default(),
+            true,
+        )
+        .err()
+        .unwrap();
+        assert!(e.what.contains("database 5"), "{e}");
+        let e = load(
+            10,
+            &key(TYPE_SET, "s", &[&[2u8][..], &s(b"a"), &s(b"a")].concat()),
+        )
+        .err()
+        .unwrap();
+        assert!(e.what.contains("duplicate set members"), "{e}");
+        let e = load(10, &key(TYPE_LIST, "l", &[0x80, 0xff, 0xff, 0xff, 0xff]))
+            .err()
+            .unwrap();
+        assert!(e.what.contains("exceeds the remaining file size"), "{e}");
+    }
+}
