@@ -12,6 +12,7 @@ pub mod connection;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -270,6 +271,15 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
             return Err(oom);
         }
+    }
+    if (spec.has_flag("write") || spec.base_name() == "ping")
+        && crate::persistence::writes_denied(ctx.shared)
+    {
+        // Redis's writeCommandsDeniedByDiskError: the last BGSAVE failed.
+        if ctx.conn.multi.is_some() {
+            ctx.conn.multi_dirty = true;
+        }
+        return Err(CmdError::Coded(crate::persistence::MISCONF_ERROR.into()));
     }
     if let Some(queue) = ctx.conn.multi.as_mut() {
         if !runs_inside_multi(spec.base_name()) {

@@ -578,6 +578,7 @@ static GROUPS: &[&[CommandSpec]] = &[
     super::blocking::COMMANDS,
     super::keys::COMMANDS,
     super::acl::COMMANDS,
+    super::persistence::COMMANDS,
 ];
 
 /// Every top-level command, in table order.

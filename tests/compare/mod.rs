@@ -116,6 +116,13 @@ pub struct RedisGuard {
     port: u16,
 }
 
+impl RedisGuard {
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
 impl Drop for RedisGuard {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -167,6 +174,11 @@ pub fn require_redis() -> String {
 }
 
 pub fn start_redis() -> RedisGuard {
+    start_redis_with(&[])
+}
+
+/// Starts redis-server with extra arguments (e.g. `--dir`), after the defaults.
+pub fn start_redis_with(extra: &[&str]) -> RedisGuard {
     let path = require_redis();
     let mut last_err = String::new();
     for _attempt in 0..3 {
@@ -175,6 +187,7 @@ pub fn start_redis() -> RedisGuard {
             .args(["--save", "", "--appendonly", "no", "--port"])
             .arg(port.to_string())
             .args(["--bind", "127.0.0.1"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
