@@ -86,6 +86,10 @@ pub struct Config {
     pub lfu_log_factor: u64,
     /// `lfu-decay-time` (minutes).
     pub lfu_decay_time: u64,
+    /// `dir`: where persistence files live.
+    pub dir: String,
+    /// The append-only file directives.
+    pub aof: crate::aof::AofConfig,
 }
 
 /// What to do when `maxmemory` is reached (`maxmemory-policy`), with Redis's names.
@@ -234,6 +238,8 @@ impl Default for Config {
             maxmemory_samples: 5,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            dir: ".".into(),
+            aof: crate::aof::AofConfig::default(),
         }
     }
 }
@@ -702,12 +708,98 @@ pub static DIRECTIVES: &[Directive] = &[
         set: |_, _| Ok(()),
     },
     Directive {
+        name: "dir",
+        mutable: true,
+        get: |c| c.dir.clone(),
+        set: |c, a| {
+            let v = one(a)?;
+            if !std::path::Path::new(v).is_dir() {
+                return Err("No such file or directory".into());
+            }
+            c.dir = v.to_string();
+            Ok(())
+        },
+    },
+    Directive {
         name: "appendonly",
+        mutable: true,
+        get: |c| yes_no(c.aof.enabled),
+        set: |c, a| {
+            c.aof.enabled = parse_bool(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "appendfilename",
         mutable: false,
-        get: |_| "no".into(),
-        set: |_, a| match parse_bool(a)? {
-            false => Ok(()),
-            true => Err("appendonly is not supported by this version of Herald".into()),
+        get: |c| c.aof.filename.clone(),
+        set: |c, a| {
+            let v = one(a)?;
+            if v.is_empty() || v.contains('/') || v.contains('\\') {
+                return Err("appendfilename can't be a path, just a filename".into());
+            }
+            c.aof.filename = v.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "appenddirname",
+        mutable: false,
+        get: |c| c.aof.dirname.clone(),
+        set: |c, a| {
+            let v = one(a)?;
+            if v.is_empty() || v.contains('/') || v.contains('\\') {
+                return Err("appenddirname can't be a path, just a dirname".into());
+            }
+            c.aof.dirname = v.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "appendfsync",
+        mutable: true,
+        get: |c| c.aof.fsync.name().to_string(),
+        set: |c, a| {
+            c.aof.fsync = crate::aof::FsyncPolicy::parse(one(a)?).ok_or_else(|| {
+                "argument(s) must be one of the following: always, everysec, no".to_string()
+            })?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "auto-aof-rewrite-percentage",
+        mutable: true,
+        get: |c| c.aof.rewrite_percentage.to_string(),
+        set: |c, a| {
+            c.aof.rewrite_percentage = bounded(a, 0, INT_MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "auto-aof-rewrite-min-size",
+        mutable: true,
+        get: |c| c.aof.rewrite_min_size.to_string(),
+        set: |c, a| {
+            c.aof.rewrite_min_size = bounded(a, 0, i64::MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "aof-load-truncated",
+        mutable: true,
+        get: |c| yes_no(c.aof.load_truncated),
+        set: |c, a| {
+            c.aof.load_truncated = parse_bool(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "aof-use-rdb-preamble",
+        mutable: true,
+        get: |c| yes_no(c.aof.use_rdb_preamble),
+        set: |c, a| {
+            c.aof.use_rdb_preamble = parse_bool(a)?;
+            Ok(())
         },
     },
 ];

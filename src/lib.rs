@@ -4,6 +4,7 @@
 //! [`Server::start`] on a tokio runtime, read the bound port, and [`Server::shutdown`] when done.
 //! The `herald-server` binary is a thin wrapper around it.
 
+pub mod aof;
 pub mod bench;
 pub mod commands;
 pub mod config;

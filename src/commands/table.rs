@@ -575,6 +575,7 @@ static GROUPS: &[&[CommandSpec]] = &[
     super::zsets::COMMANDS,
     super::blocking::COMMANDS,
     super::keys::COMMANDS,
+    super::aof::COMMANDS,
 ];
 
 /// Every top-level command, in table order.

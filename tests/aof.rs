@@ -1,0 +1,185 @@
+//! The append-only file: what is written for each kind of command, and what a restart loads.
+//!
+//! Each test runs a real in-process server with `appendonly yes` in a fresh directory, writes
+//! through TCP, shuts it down (which flushes and fsyncs), starts another server on the same
+//! directory and reads the data back.
+
+mod common;
+
+use common::{start_with, TestServer};
+use redis::aio::MultiplexedConnection;
+use redis::Value;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A fresh, empty directory for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "herald-aof-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+async fn start_aof(dir: &Path, fsync: &str) -> TestServer {
+    let dir = dir.to_string_lossy().into_owned();
+    let fsync = herald::aof::FsyncPolicy::parse(fsync).expect("policy");
+    start_with(move |c| {
+        c.dir = dir;
+        c.aof.enabled = true;
+        c.aof.fsync = fsync;
+    })
+    .await
+}
+
+async fn restart(server: TestServer, dir: &Path) -> TestServer {
+    server.server.shutdown().await;
+    start_aof(dir, "everysec").await
+}
+
+async fn q(c: &mut MultiplexedConnection, args: &[&str]) -> Value {
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    cmd.query_async(c).await.expect(args[0])
+}
+
+fn aof_text(dir: &Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(dir.join("appendonly.aof")).expect("aof file"))
+        .into_owned()
+}
+
+/// The commands in an AOF, each as its arguments.
+fn aof_commands(dir: &Path) -> Vec<Vec<String>> {
+    let text = aof_text(dir);
+    let mut lines = text.split("\r\n");
+    let mut out = Vec::new();
+    while let Some(head) = lines.next() {
+        let Some(n) = head.strip_prefix('*') else {
+            break;
+        };
+        let n: usize = n.parse().expect("count");
+        let mut cmd = Vec::new();
+        for _ in 0..n {
+            lines.next();
+            cmd.push(lines.next().expect("arg").to_string());
+        }
+        out.push(cmd);
+    }
+    out
+}
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::SimpleString(t) => t.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Nil => "(nil)".into(),
+        Value::Array(items) | Value::Set(items) => {
+            let parts: Vec<String> = items.iter().map(s).collect();
+            format!("[{}]", parts.join(","))
+        }
+        Value::Double(d) => d.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_type_survives_a_restart() {
+    let dir = temp_dir("types");
+    let server = start_aof(&dir, "everysec").await;
+    let mut c = server.conn().await;
+    let big = "x".repeat(600_000);
+    q(&mut c, &["SET", "str", "hello"]).await;
+    q(&mut c, &["SET", "big", &big]).await;
+    q(&mut c, &["INCRBY", "n", "41"]).await;
+    q(&mut c, &["INCR", "n"]).await;
+    q(&mut c, &["APPEND", "str", " world"]).await;
+    q(&mut c, &["RPUSH", "list", "a", "b", "c"]).await;
+    q(&mut c, &["LPUSH", "list", "z"]).await;
+    q(&mut c, &["LSET", "list", "1", "A"]).await;
+    q(&mut c, &["SADD", "set", "1", "2", "three"]).await;
+    q(&mut c, &["SREM", "set", "2"]).await;
+    q(&mut c, &["ZADD", "zs", "1.5", "a", "-inf", "b", "3", "c"]).await;
+    q(&mut c, &["ZINCRBY", "zs", "0.25", "a"]).await;
+    q(&mut c, &["HSET", "h", "f1", "v1", "f2", "v2"]).await;
+    q(&mut c, &["HDEL", "h", "f2"]).await;
+    q(&mut c, &["SELECT", "5"]).await;
+    q(&mut c, &["SET", "in5", "five"]).await;
+    q(&mut c, &["SELECT", "15"]).await;
+    q(&mut c, &["SET", "in15", "fifteen"]).await;
+    q(&mut c, &["SELECT", "0"]).await;
+    q(&mut c, &["DEL", "nothing-here"]).await;
+    drop(c);
+
+    let server = restart(server, &dir).await;
+    let mut c = server.conn().await;
+    assert_eq!(s(&q(&mut c, &["GET", "str"]).await), "hello world");
+    assert_eq!(s(&q(&mut c, &["GET", "big"]).await).len(), big.len());
+    assert_eq!(s(&q(&mut c, &["GET", "n"]).await), "42");
+    assert_eq!(
+        s(&q(&mut c, &["LRANGE", "list", "0", "-1"]).await),
+        "[z,A,b,c]"
+    );
+    assert_eq!(s(&q(&mut c, &["SCARD", "set"]).await), "2");
+    assert_eq!(
+        s(&q(&mut c, &["SMISMEMBER", "set", "1", "2", "three"]).await),
+        "[1,0,1]"
+    );
+    assert_eq!(
+        s(&q(&mut c, &["ZRANGE", "zs", "0", "-1", "WITHSCORES"]).await),
+        "[b,-inf,a,1.75,c,3]"
+    );
+    assert_eq!(s(&q(&mut c, &["HGETALL", "h"]).await), "[f1,v1]");
+    q(&mut c, &["SELECT", "5"]).await;
+    assert_eq!(s(&q(&mut c, &["GET", "in5"]).await), "five");
+    q(&mut c, &["SELECT", "15"]).await;
+    assert_eq!(s(&q(&mut c, &["GET", "in15"]).await), "fifteen");
+    assert_eq!(s(&q(&mut c, &["DBSIZE"]).await), "1");
+    drop(c);
+
+    // SELECT is written only when the database changes; reads and no-op writes not at all.
+    let cmds = aof_commands(&dir);
+    let selects: Vec<&str> = cmds
+        .iter()
+        .filter(|c| c[0] == "SELECT")
+        .map(|c| c[1].as_str())
+        .collect();
+    assert_eq!(selects, ["0", "5", "15"]);
+    assert!(!cmds.iter().any(|c| c[0].eq_ignore_ascii_case("del")));
+    assert!(!cmds.iter().any(|c| c[0].eq_ignore_ascii_case("get")));
+    server.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn transactions_are_written_between_multi_and_exec() {
+    let dir = temp_dir("multi");
+    let server = start_aof(&dir, "always").await;
+    let mut c = server.conn().await;
+    let mut pipe = redis::pipe();
+    pipe.atomic()
+        .cmd("SET")
+        .arg("k")
+        .arg("1")
+        .cmd("INCR")
+        .arg("k")
+        .cmd("GET")
+        .arg("k");
+    let _: Value = pipe.query_async(&mut c).await.expect("exec");
+    drop(c);
+    let cmds = aof_commands(&dir);
+    let names: Vec<String> = cmds.iter().map(|c| c[0].to_ascii_uppercase()).collect();
+    assert_eq!(names, ["SELECT", "MULTI", "SET", "INCR", "EXEC"]);
+    let server = restart(server, &dir).await;
+    let mut c = server.conn().await;
+    assert_eq!(s(&q(&mut c, &["GET", "k"]).await), "2");
+    drop(c);
+    server.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
