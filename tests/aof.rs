@@ -183,3 +183,180 @@ async fn transactions_are_written_between_multi_and_exec() {
     server.server.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The commands of the file whose name is `name` (case-insensitive).
+fn named(cmds: &[Vec<String>], name: &str) -> Vec<Vec<String>> {
+    cmds.iter()
+        .filter(|c| c[0].eq_ignore_ascii_case(name))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn commands_with_random_or_relative_effects_are_written_as_their_effect() {
+    let dir = temp_dir("rewrites");
+    let server = start_aof(&dir, "always").await;
+    let mut c = server.conn().await;
+    // Relative and second-based expiries become absolute milliseconds.
+    q(&mut c, &["SET", "e1", "v", "EX", "1000"]).await;
+    q(&mut c, &["SETEX", "e2", "1000", "v"]).await;
+    q(&mut c, &["SET", "e3", "v"]).await;
+    q(&mut c, &["EXPIRE", "e3", "1000"]).await;
+    q(&mut c, &["SET", "gone", "v"]).await;
+    q(&mut c, &["EXPIRE", "gone", "-1"]).await;
+    q(&mut c, &["SET", "gx", "v"]).await;
+    q(&mut c, &["GETEX", "gx", "PX", "500000"]).await;
+    q(&mut c, &["SET", "gd", "v"]).await;
+    q(&mut c, &["GETDEL", "gd"]).await;
+    // Floats are written as their result.
+    q(&mut c, &["INCRBYFLOAT", "f", "0.1"]).await;
+    q(&mut c, &["INCRBYFLOAT", "f", "0.2"]).await;
+    q(&mut c, &["HINCRBYFLOAT", "h", "x", "1.5"]).await;
+    q(&mut c, &["HSET", "h", "y", "1"]).await;
+    q(&mut c, &["HEXPIRE", "h", "1000", "FIELDS", "1", "y"]).await;
+    // Random pops are written as the members that went.
+    q(&mut c, &["SADD", "s", "a", "b", "c", "d", "e"]).await;
+    let one = s(&q(&mut c, &["SPOP", "s"]).await);
+    let two = q(&mut c, &["SPOP", "s", "2"]).await;
+    q(&mut c, &["SRANDMEMBER", "s"]).await;
+    // Multi-key pops become plain pops.
+    q(&mut c, &["RPUSH", "l", "1", "2", "3"]).await;
+    q(&mut c, &["LMPOP", "1", "l", "LEFT", "COUNT", "2"]).await;
+    q(&mut c, &["BLPOP", "l", "0"]).await;
+    q(&mut c, &["ZADD", "z", "1", "a", "2", "b"]).await;
+    q(&mut c, &["ZMPOP", "1", "z", "MAX"]).await;
+    let ttls: Vec<String> = {
+        let mut v = Vec::new();
+        for k in ["e1", "e2", "e3", "gx"] {
+            v.push(s(&q(&mut c, &["PEXPIRETIME", k]).await));
+        }
+        v
+    };
+    let field_ttl = s(&q(&mut c, &["HPEXPIRETIME", "h", "FIELDS", "1", "y"]).await);
+    let left: Vec<String> = match q(&mut c, &["SMEMBERS", "s"]).await {
+        Value::Array(v) | Value::Set(v) => v.iter().map(s).collect(),
+        other => panic!("{other:?}"),
+    };
+    drop(c);
+
+    let cmds = aof_commands(&dir);
+    let sets = named(&cmds, "SET");
+    assert!(sets.iter().any(|c| c[1] == "e1" && c[3] == "PXAT"));
+    assert!(sets.iter().any(|c| c[1] == "e2" && c[3] == "PXAT"));
+    assert!(named(&cmds, "SETEX").is_empty() && named(&cmds, "EXPIRE").is_empty());
+    assert!(named(&cmds, "PEXPIREAT").iter().any(|c| c[1] == "e3"));
+    assert!(named(&cmds, "DEL").iter().any(|c| c[1] == "gone"));
+    assert!(named(&cmds, "DEL").iter().any(|c| c[1] == "gd"));
+    assert!(named(&cmds, "GETEX").is_empty() && named(&cmds, "GETDEL").is_empty());
+    assert!(named(&cmds, "INCRBYFLOAT").is_empty());
+    assert!(sets
+        .iter()
+        .any(|c| c[1] == "f" && c[2] == "0.3" && c[3] == "KEEPTTL"));
+    assert!(named(&cmds, "HSET")
+        .iter()
+        .any(|c| c[2] == "x" && c[3] == "1.5"));
+    assert!(named(&cmds, "HPEXPIREAT").iter().any(|c| c[1] == "h"));
+    let srems = named(&cmds, "SREM");
+    assert_eq!(srems.len(), 2);
+    assert_eq!(srems[0][2], one);
+    assert_eq!(srems[1].len(), 4, "{two:?} written as SREM of both members");
+    assert!(named(&cmds, "SPOP").is_empty() && named(&cmds, "SRANDMEMBER").is_empty());
+    assert!(named(&cmds, "LPOP")
+        .iter()
+        .any(|c| c[1] == "l" && c[2] == "2"));
+    assert!(named(&cmds, "LPOP")
+        .iter()
+        .any(|c| c[1] == "l" && c[2] == "1"));
+    assert!(named(&cmds, "BLPOP").is_empty() && named(&cmds, "LMPOP").is_empty());
+    assert!(named(&cmds, "ZPOPMAX").iter().any(|c| c[1] == "z"));
+
+    // After a restart: the same absolute expiries, the same members left.
+    let server = restart(server, &dir).await;
+    let mut c = server.conn().await;
+    for (k, want) in ["e1", "e2", "e3", "gx"].iter().zip(&ttls) {
+        assert_eq!(&s(&q(&mut c, &["PEXPIRETIME", k]).await), want, "{k}");
+    }
+    assert_eq!(
+        s(&q(&mut c, &["HPEXPIRETIME", "h", "FIELDS", "1", "y"]).await),
+        field_ttl
+    );
+    assert_eq!(s(&q(&mut c, &["EXISTS", "gone", "gd"]).await), "0");
+    assert_eq!(s(&q(&mut c, &["GET", "f"]).await), "0.3");
+    assert_eq!(s(&q(&mut c, &["HGET", "h", "x"]).await), "1.5");
+    let mut after: Vec<String> = match q(&mut c, &["SMEMBERS", "s"]).await {
+        Value::Array(v) | Value::Set(v) => v.iter().map(s).collect(),
+        other => panic!("{other:?}"),
+    };
+    let mut left = left;
+    left.sort();
+    after.sort();
+    assert_eq!(after, left);
+    assert_eq!(s(&q(&mut c, &["EXISTS", "l"]).await), "0");
+    assert_eq!(s(&q(&mut c, &["ZRANGE", "z", "0", "-1"]).await), "[a]");
+    drop(c);
+    server.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_blocked_pop_served_later_is_written_as_the_pop() {
+    let dir = temp_dir("blocked");
+    let server = start_aof(&dir, "always").await;
+    let mut waiter = server.conn().await;
+    let mut pusher = server.conn().await;
+    let wait = tokio::spawn(async move {
+        let v: Value = redis::cmd("BRPOP")
+            .arg("q")
+            .arg("0")
+            .query_async(&mut waiter)
+            .await
+            .expect("brpop");
+        v
+    });
+    common::eventually("the client blocks", || async {
+        server.info_int("blocked_clients").await == 1
+    })
+    .await;
+    q(&mut pusher, &["LPUSH", "q", "a", "b"]).await;
+    let got = common::within("served", wait).await.expect("join");
+    assert_eq!(s(&got), "[q,a]");
+    drop(pusher);
+    let cmds = aof_commands(&dir);
+    let names: Vec<String> = cmds.iter().map(|c| c[0].to_ascii_uppercase()).collect();
+    assert_eq!(names, ["SELECT", "LPUSH", "RPOP"]);
+    let server = restart(server, &dir).await;
+    let mut c = server.conn().await;
+    assert_eq!(s(&q(&mut c, &["LRANGE", "q", "0", "-1"]).await), "[b]");
+    drop(c);
+    server.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn keys_that_expire_are_written_as_del() {
+    let dir = temp_dir("expired");
+    let server = start_aof(&dir, "always").await;
+    let mut c = server.conn().await;
+    q(&mut c, &["SET", "short", "v", "PX", "30"]).await;
+    q(&mut c, &["HSET", "hf", "a", "1", "b", "2"]).await;
+    q(&mut c, &["HPEXPIRE", "hf", "30", "FIELDS", "1", "a"]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(80)).await;
+    // Lazily (a read finds it expired) or by the active cycle: either way a DEL / HDEL.
+    q(&mut c, &["GET", "short"]).await;
+    q(&mut c, &["HGETALL", "hf"]).await;
+    drop(c);
+    let cmds = aof_commands(&dir);
+    assert!(
+        named(&cmds, "DEL").iter().any(|c| c[1] == "short"),
+        "{cmds:?}"
+    );
+    assert!(
+        named(&cmds, "HDEL")
+            .iter()
+            .any(|c| c[1] == "hf" && c[2] == "a"),
+        "{cmds:?}"
+    );
+    assert!(named(&cmds, "GET").is_empty());
+    server.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

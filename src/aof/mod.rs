@@ -371,11 +371,18 @@ impl Aof {
     /// A key deleted by expiry or eviction: appends DEL (Redis's `propagateDeletion`). Called
     /// from the keyspace's event sink, under its lock.
     pub fn feed_deletion(&self, db: usize, key: &[u8]) {
+        self.feed_event(db, &[&b"DEL"[..], key]);
+    }
+
+    /// Appends a change the keyspace made by itself (a key or hash fields expired, a key
+    /// evicted): it is not the running command's doing. Call it under the keyspace lock, with
+    /// exactly one `Db::touch` for the change.
+    pub fn feed_event<A: AsRef<[u8]>>(&self, db: usize, args: &[A]) {
         if !self.feeding() {
             return;
         }
         self.core.event_feeds.fetch_add(1, Ordering::Relaxed);
-        self.feed(db, &[&b"DEL"[..], key]);
+        self.feed(db, args);
     }
 
     /// Closes a transaction's records with EXEC if any were written.
