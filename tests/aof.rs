@@ -360,3 +360,169 @@ async fn keys_that_expire_are_written_as_del() {
     server.server.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn resp(args: &[&str]) -> Vec<u8> {
+    common::resp(args)
+}
+
+async fn start_on_file(
+    dir: &Path,
+    contents: &[u8],
+    load_truncated: bool,
+) -> Result<TestServer, String> {
+    std::fs::write(dir.join("appendonly.aof"), contents).expect("write aof");
+    let d = dir.to_string_lossy().into_owned();
+    let mut config = herald::Config {
+        port: 0,
+        bind: vec!["127.0.0.1".into()],
+        ..herald::Config::default()
+    };
+    config.dir = d;
+    config.aof.enabled = true;
+    config.aof.load_truncated = load_truncated;
+    match herald::Server::start(config).await {
+        Ok(server) => Ok(TestServer {
+            port: server.port(),
+            server,
+        }),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[tokio::test]
+async fn a_truncated_last_command_is_dropped_and_cut_off() {
+    let dir = temp_dir("truncated");
+    let mut good = resp(&["SET", "a", "1"]);
+    good.extend(resp(&["SET", "b", "2"]));
+    let mut torn = good.clone();
+    torn.extend(&resp(&["SET", "c", "3"])[..14]);
+    // aof-load-truncated no: refuses to start, naming the offset.
+    let err = start_on_file(&dir, &torn, false)
+        .await
+        .err()
+        .expect("refused");
+    // The torn command's last argument header starts 13 bytes into it.
+    assert!(
+        err.contains(&format!("offset {}", good.len() + 13)),
+        "{err}"
+    );
+    assert!(err.contains("Unexpected end of file"), "{err}");
+    // aof-load-truncated yes: loads what is complete and truncates the file to it.
+    let server = start_on_file(&dir, &torn, true).await.expect("starts");
+    let mut c = server.conn().await;
+    assert_eq!(s(&q(&mut c, &["MGET", "a", "b", "c"]).await), "[1,2,(nil)]");
+    assert_eq!(
+        std::fs::read(dir.join("appendonly.aof")).unwrap().len(),
+        good.len()
+    );
+    // New records follow the cut.
+    q(&mut c, &["SET", "d", "4"]).await;
+    drop(c);
+    let server = restart(server, &dir).await;
+    let mut c = server.conn().await;
+    assert_eq!(s(&q(&mut c, &["MGET", "a", "b", "d"]).await), "[1,2,4]");
+    drop(c);
+    server.server.shutdown().await;
+
+    // A transaction without its EXEC is dropped whole.
+    let mut open_multi = good.clone();
+    open_multi.extend(resp(&["MULTI"]));
+    open_multi.extend(resp(&["SET", "x", "1"]));
+    let server = start_on_file(&dir, &open_multi, true)
+        .await
+        .expect("starts");
+    let mut c = server.conn().await;
+    assert_eq!(s(&q(&mut c, &["EXISTS", "a", "x"]).await), "1");
+    drop(c);
+    server.server.shutdown().await;
+    assert_eq!(
+        std::fs::read(dir.join("appendonly.aof")).unwrap().len(),
+        good.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn corruption_in_the_middle_refuses_to_start_with_the_offset() {
+    let dir = temp_dir("corrupt");
+    let first = resp(&["SET", "a", "1"]);
+    let mut data = first.clone();
+    data.extend(b"+garbage\r\n");
+    data.extend(resp(&["SET", "b", "2"]));
+    for load_truncated in [true, false] {
+        let err = start_on_file(&dir, &data, load_truncated)
+            .await
+            .err()
+            .expect("refused");
+        assert!(err.contains(&format!("offset {}", first.len())), "{err}");
+        assert!(err.contains("Bad file format"), "{err}");
+    }
+    // The file is left as it was.
+    assert_eq!(std::fs::read(dir.join("appendonly.aof")).unwrap(), data);
+    // A bulk whose length does not match its CRLF is corruption too.
+    let mut bad_len = first.clone();
+    bad_len.extend(b"*2\r\n$3\r\nGET\r\n$1\r\nab\r\n");
+    let err = start_on_file(&dir, &bad_len, true)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.contains("Bad file format"), "{err}");
+    // An unknown command refuses too.
+    let mut unknown = first.clone();
+    unknown.extend(resp(&["NOSUCHCMD", "x"]));
+    let err = start_on_file(&dir, &unknown, true)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.contains("Unknown command 'NOSUCHCMD'"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn check_aof(args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_herald-server"))
+        .arg("--check-aof")
+        .args(args)
+        .output()
+        .expect("run herald-server --check-aof");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn check_aof_reports_valid_truncated_and_corrupt_files() {
+    let dir = temp_dir("check");
+    let file = dir.join("x.aof");
+    let path = file.to_str().expect("utf-8 path");
+    let good = resp(&["SET", "a", "1"]);
+    std::fs::write(&file, &good).unwrap();
+    let (ok, out) = check_aof(&[path]);
+    assert!(ok, "{out}");
+    assert!(out.contains("is valid"), "{out}");
+
+    let mut torn = good.clone();
+    torn.extend(b"*2\r\n$3\r\nGE");
+    std::fs::write(&file, &torn).unwrap();
+    let (ok, out) = check_aof(&[path]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("truncated") && out.contains(&format!("ok_up_to={}", good.len())),
+        "{out}"
+    );
+    let (ok, out) = check_aof(&["--fix", path]);
+    assert!(ok, "{out}");
+    assert_eq!(std::fs::read(&file).unwrap(), good);
+
+    let mut corrupt = good.clone();
+    corrupt.extend(b"hello\r\n");
+    corrupt.extend(&good);
+    std::fs::write(&file, &corrupt).unwrap();
+    let (ok, out) = check_aof(&[path]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("format error at offset {}", good.len())),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
