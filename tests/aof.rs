@@ -526,3 +526,236 @@ fn check_aof_reports_valid_truncated_and_corrupt_files() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Waits until `n` rewrites have finished.
+async fn rewrites_done(server: &TestServer, n: u64) {
+    let aof = &server.server.shared().aof;
+    common::eventually("the AOF rewrite finishes", || async {
+        aof.rewrites() >= n && !aof.rewrite_in_progress()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bgrewriteaof_compacts_the_file_to_the_current_state() {
+    let dir = temp_dir("compact");
+    let server = start_aof(&dir, "everysec").await;
+    let mut c = server.conn().await;
+    for _ in 0..300 {
+        q(&mut c, &["INCR", "counter"]).await;
+    }
+    q(&mut c, &["RPUSH", "l", "a", "b"]).await;
+    q(&mut c, &["SET", "ttl", "v", "PX", "900000"]).await;
+    q(&mut c, &["HSET", "h", "f", "v", "g", "w"]).await;
+    q(&mut c, &["HPEXPIRE", "h", "900000", "FIELDS", "1", "g"]).await;
+    q(&mut c, &["SADD", "s", "1", "x"]).await;
+    q(&mut c, &["ZADD", "z", "2.5", "m"]).await;
+    let ttl = s(&q(&mut c, &["PEXPIRETIME", "ttl"]).await);
+    q(&mut c, &["SELECT", "3"]).await;
+    q(&mut c, &["SET", "three", "3"]).await;
+    let before = std::fs::metadata(dir.join("appendonly.aof")).unwrap().len();
+    let reply = q(&mut c, &["BGREWRITEAOF"]).await;
+    assert_eq!(s(&reply), "Background append only file rewriting started");
+    rewrites_done(&server, 1).await;
+    q(&mut c, &["SELECT", "0"]).await;
+    q(&mut c, &["SET", "after", "1"]).await;
+    drop(c);
+    server.server.shutdown().await;
+    let after = std::fs::metadata(dir.join("appendonly.aof")).unwrap().len();
+    assert!(after < before, "{after} < {before}");
+    let cmds = aof_commands(&dir);
+    assert!(named(&cmds, "INCR").is_empty(), "{cmds:?}");
+    assert!(named(&cmds, "SET")
+        .iter()
+        .any(|c| c[1] == "counter" && c[2] == "300"));
+    // The records after the rewrite follow it, with their own SELECT.
+    let last = cmds.last().expect("commands");
+    assert_eq!(last[..2], ["SET".to_string(), "after".to_string()]);
+    assert_eq!(cmds[cmds.len() - 2][0], "SELECT");
+
+    let server = start_aof(&dir, "everysec").await;
+    let mut c = server.conn().await;
+    assert_eq!(s(&q(&mut c, &["GET", "counter"]).await), "300");
+    assert_eq!(s(&q(&mut c, &["LRANGE", "l", "0", "-1"]).await), "[a,b]");
+    assert_eq!(s(&q(&mut c, &["PEXPIRETIME", "ttl"]).await), ttl);
+    assert_eq!(s(&q(&mut c, &["HMGET", "h", "f", "g"]).await), "[v,w]");
+    assert_eq!(s(&q(&mut c, &["HLEN", "h"]).await), "2");
+    assert_ne!(
+        s(&q(&mut c, &["HPEXPIRETIME", "h", "FIELDS", "1", "g"]).await),
+        "[-1]"
+    );
+    assert_eq!(s(&q(&mut c, &["SCARD", "s"]).await), "2");
+    assert_eq!(s(&q(&mut c, &["ZSCORE", "z", "m"]).await), "2.5");
+    q(&mut c, &["SELECT", "3"]).await;
+    assert_eq!(s(&q(&mut c, &["GET", "three"]).await), "3");
+    q(&mut c, &["SELECT", "0"]).await;
+    assert_eq!(s(&q(&mut c, &["GET", "after"]).await), "1");
+    drop(c);
+    server.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The values of `k0` ... `k19999`.
+async fn all_k(c: &mut MultiplexedConnection) -> Vec<String> {
+    let mut p = redis::pipe();
+    for i in 0..20000 {
+        p.cmd("GET").arg(format!("k{i}"));
+    }
+    let got: Vec<Value> = p.query_async(c).await.expect("gets");
+    got.iter().map(s).collect()
+}
+
+#[tokio::test]
+async fn bgrewriteaof_while_clients_write_loses_nothing() {
+    let dir = temp_dir("concurrent");
+    let server = start_aof(&dir, "everysec").await;
+    let mut c = server.conn().await;
+    // Enough keys that the dump spans many lock slices.
+    for chunk in 0..20 {
+        let mut p = redis::pipe();
+        for i in 0..1000 {
+            p.cmd("SET")
+                .arg(format!("k{}", chunk * 1000 + i))
+                .arg("x")
+                .ignore();
+        }
+        let _: () = p.query_async(&mut c).await.expect("fill");
+    }
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let mut conn = c.clone();
+            tokio::spawn(async move {
+                let mut acked = 0u64;
+                for i in 0..400u64 {
+                    let _: i64 = redis::cmd("INCR")
+                        .arg(format!("counter{w}"))
+                        .query_async(&mut conn)
+                        .await
+                        .expect("incr");
+                    // Also change keys the dump walks over: overwrite, delete, create.
+                    let k = format!("k{}", (i * 37 + w) % 20000);
+                    let _: () = redis::cmd("SET")
+                        .arg(&k)
+                        .arg(format!("w{w}-{i}"))
+                        .query_async(&mut conn)
+                        .await
+                        .expect("set");
+                    let _: i64 = redis::cmd("DEL")
+                        .arg(format!("k{}", (i * 53 + 7 * w) % 20000))
+                        .query_async(&mut conn)
+                        .await
+                        .expect("del");
+                    let _: i64 = redis::cmd("RPUSH")
+                        .arg(format!("list{w}"))
+                        .arg(i)
+                        .query_async(&mut conn)
+                        .await
+                        .expect("rpush");
+                    acked += 1;
+                }
+                acked
+            })
+        })
+        .collect();
+    let mut started = 0;
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+        if s(&q(&mut c, &["BGREWRITEAOF"]).await).contains("started") {
+            started += 1;
+            rewrites_done(&server, started).await;
+        }
+    }
+    assert!(started >= 1);
+    let mut acked = Vec::new();
+    for w in writers {
+        acked.push(w.await.expect("writer"));
+    }
+    rewrites_done(&server, started).await;
+    // The state the clients saw, to compare after the restart.
+    let want = all_k(&mut c).await;
+    drop(c);
+    let server = restart(server, &dir).await;
+    let mut c = server.conn().await;
+    for (w, n) in acked.iter().enumerate() {
+        assert_eq!(
+            s(&q(&mut c, &["GET", &format!("counter{w}")]).await),
+            n.to_string()
+        );
+        assert_eq!(
+            s(&q(&mut c, &["LLEN", &format!("list{w}")]).await),
+            n.to_string()
+        );
+    }
+    assert_eq!(all_k(&mut c).await, want);
+    drop(c);
+    server.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn config_set_appendonly_yes_starts_the_file_from_a_rewrite() {
+    let dir = temp_dir("runtime");
+    let d = dir.to_string_lossy().into_owned();
+    let server = start_with(move |c| c.dir = d).await;
+    let mut c = server.conn().await;
+    q(&mut c, &["SET", "before", "1"]).await;
+    q(&mut c, &["RPUSH", "l", "x"]).await;
+    assert_eq!(
+        s(&q(&mut c, &["CONFIG", "GET", "appendonly"]).await),
+        "[appendonly,no]"
+    );
+    q(&mut c, &["CONFIG", "SET", "appendonly", "yes"]).await;
+    rewrites_done(&server, 1).await;
+    q(&mut c, &["SET", "after", "2"]).await;
+    drop(c);
+    let server = restart(server, &dir).await;
+    let mut c = server.conn().await;
+    assert_eq!(s(&q(&mut c, &["MGET", "before", "after"]).await), "[1,2]");
+    assert_eq!(s(&q(&mut c, &["LRANGE", "l", "0", "-1"]).await), "[x]");
+    // And off again: nothing more is written.
+    q(&mut c, &["CONFIG", "SET", "appendonly", "no"]).await;
+    let len = std::fs::metadata(dir.join("appendonly.aof")).unwrap().len();
+    q(&mut c, &["SET", "ignored", "1"]).await;
+    drop(c);
+    server.server.shutdown().await;
+    assert_eq!(
+        std::fs::metadata(dir.join("appendonly.aof")).unwrap().len(),
+        len
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_file_is_rewritten_automatically_when_it_doubles() {
+    let dir = temp_dir("auto");
+    let d = dir.to_string_lossy().into_owned();
+    let server = start_with(move |c| {
+        c.dir = d;
+        c.aof.enabled = true;
+        c.aof.rewrite_min_size = 4096;
+        c.aof.rewrite_percentage = 100;
+    })
+    .await;
+    let mut c = server.conn().await;
+    let info = {
+        let mut out = String::new();
+        server.server.shared().aof.write_info_fields(&mut out);
+        out
+    };
+    assert!(
+        info.contains("aof_enabled:1\r\n") && info.contains("aof_rewrites:0\r\n"),
+        "{info}"
+    );
+    for _ in 0..400 {
+        q(&mut c, &["INCR", "n"]).await;
+    }
+    rewrites_done(&server, 1).await;
+    let mut out = String::new();
+    server.server.shared().aof.write_info_fields(&mut out);
+    assert!(out.contains("aof_last_bgrewrite_status:ok"), "{out}");
+    drop(c);
+    server.server.shutdown().await;
+    let cmds = aof_commands(&dir);
+    assert!(named(&cmds, "SET").iter().any(|c| c[1] == "n"), "{cmds:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
