@@ -113,6 +113,9 @@ async fn every_type_survives_a_restart() {
     q(&mut c, &["SET", "in5", "five"]).await;
     q(&mut c, &["SELECT", "15"]).await;
     q(&mut c, &["SET", "in15", "fifteen"]).await;
+    q(&mut c, &["SELECT", "8"]).await;
+    q(&mut c, &["SET", "swapme", "x"]).await;
+    q(&mut c, &["SWAPDB", "8", "9"]).await;
     q(&mut c, &["SELECT", "0"]).await;
     q(&mut c, &["DEL", "nothing-here"]).await;
     drop(c);
@@ -141,6 +144,10 @@ async fn every_type_survives_a_restart() {
     q(&mut c, &["SELECT", "15"]).await;
     assert_eq!(s(&q(&mut c, &["GET", "in15"]).await), "fifteen");
     assert_eq!(s(&q(&mut c, &["DBSIZE"]).await), "1");
+    q(&mut c, &["SELECT", "9"]).await;
+    assert_eq!(s(&q(&mut c, &["GET", "swapme"]).await), "x");
+    q(&mut c, &["SELECT", "8"]).await;
+    assert_eq!(s(&q(&mut c, &["DBSIZE"]).await), "0");
     drop(c);
 
     // SELECT is written only when the database changes; reads and no-op writes not at all.
@@ -150,7 +157,7 @@ async fn every_type_survives_a_restart() {
         .filter(|c| c[0] == "SELECT")
         .map(|c| c[1].as_str())
         .collect();
-    assert_eq!(selects, ["0", "5", "15"]);
+    assert_eq!(selects, ["0", "5", "15", "8"]);
     assert!(!cmds.iter().any(|c| c[0].eq_ignore_ascii_case("del")));
     assert!(!cmds.iter().any(|c| c[0].eq_ignore_ascii_case("get")));
     server.server.shutdown().await;

@@ -187,6 +187,8 @@ struct Stats {
     last_rewrite_ms: AtomicU64,
     last_write_ok: AtomicBool,
     rewrite_started: Mutex<Option<Instant>>,
+    /// When the last rewrite failed: automatic rewrites wait a minute before trying again.
+    last_failure: Mutex<Option<Instant>>,
     delayed_fsync: AtomicU64,
 }
 

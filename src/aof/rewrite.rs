@@ -39,6 +39,8 @@ use std::time::{Duration, Instant};
 /// Items per RPUSH/SADD/ZADD/HSET command in the rewritten file (Redis's
 /// `AOF_REWRITE_ITEMS_PER_CMD`).
 const ITEMS_PER_CMD: usize = 64;
+/// An automatic rewrite is not retried sooner than this after a failure (Redis waits too).
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(60);
 /// Longest hold of the keyspace lock while dumping.
 const SLICE: Duration = Duration::from_millis(1);
 
@@ -88,6 +90,7 @@ fn finish(shared: &Shared, result: Result<(), AofError>, started: Instant) {
             s.last_rewrite_ok.store(false, Ordering::Relaxed);
             s.rewrites_consecutive_failures
                 .fetch_add(1, Ordering::Relaxed);
+            *lock(&s.last_failure) = Some(Instant::now());
         }
     }
     if result.is_err() {
@@ -313,6 +316,9 @@ pub(super) fn maybe_auto_rewrite(core: &Core) {
     }
     let size = core.stats.current_size.load(Ordering::Relaxed);
     if size < core.rewrite_min_size.load(Ordering::Relaxed) {
+        return;
+    }
+    if lock(&core.stats.last_failure).is_some_and(|t| t.elapsed() < RETRY_AFTER_FAILURE) {
         return;
     }
     let base = core.stats.base_size.load(Ordering::Relaxed).max(1);
