@@ -96,6 +96,8 @@ pub struct Config {
     pub users: Vec<Vec<String>>,
     /// Snapshot directives (`save`, `dir`, `dbfilename`, `rdbcompression`, ...).
     pub rdb: crate::persistence::RdbConfig,
+    /// The append-only file directives.
+    pub aof: crate::aof::AofConfig,
 }
 
 /// What to do when `maxmemory` is reached (`maxmemory-policy`), with Redis's names.
@@ -249,6 +251,7 @@ impl Default for Config {
             lfu_log_factor: 10,
             lfu_decay_time: 1,
             rdb: crate::persistence::RdbConfig::default(),
+            aof: crate::aof::AofConfig::default(),
         }
     }
 }
@@ -826,11 +829,84 @@ pub static DIRECTIVES: &[Directive] = &[
     },
     Directive {
         name: "appendonly",
+        mutable: true,
+        get: |c| yes_no(c.aof.enabled),
+        set: |c, a| {
+            c.aof.enabled = parse_bool(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "appendfilename",
         mutable: false,
-        get: |_| "no".into(),
-        set: |_, a| match parse_bool(a)? {
-            false => Ok(()),
-            true => Err("appendonly is not supported by this version of Herald".into()),
+        get: |c| c.aof.filename.clone(),
+        set: |c, a| {
+            let v = one(a)?;
+            if v.is_empty() || v.contains('/') || v.contains('\\') {
+                return Err("appendfilename can't be a path, just a filename".into());
+            }
+            c.aof.filename = v.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "appenddirname",
+        mutable: false,
+        get: |c| c.aof.dirname.clone(),
+        set: |c, a| {
+            let v = one(a)?;
+            if v.is_empty() || v.contains('/') || v.contains('\\') {
+                return Err("appenddirname can't be a path, just a dirname".into());
+            }
+            c.aof.dirname = v.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "appendfsync",
+        mutable: true,
+        get: |c| c.aof.fsync.name().to_string(),
+        set: |c, a| {
+            c.aof.fsync = crate::aof::FsyncPolicy::parse(one(a)?).ok_or_else(|| {
+                "argument(s) must be one of the following: always, everysec, no".to_string()
+            })?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "auto-aof-rewrite-percentage",
+        mutable: true,
+        get: |c| c.aof.rewrite_percentage.to_string(),
+        set: |c, a| {
+            c.aof.rewrite_percentage = bounded(a, 0, INT_MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "auto-aof-rewrite-min-size",
+        mutable: true,
+        get: |c| c.aof.rewrite_min_size.to_string(),
+        set: |c, a| {
+            c.aof.rewrite_min_size = bounded(a, 0, i64::MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "aof-load-truncated",
+        mutable: true,
+        get: |c| yes_no(c.aof.load_truncated),
+        set: |c, a| {
+            c.aof.load_truncated = parse_bool(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "aof-use-rdb-preamble",
+        mutable: true,
+        get: |c| yes_no(c.aof.use_rdb_preamble),
+        set: |c, a| {
+            c.aof.use_rdb_preamble = parse_bool(a)?;
+            Ok(())
         },
     },
 ];

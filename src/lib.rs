@@ -5,6 +5,7 @@
 //! The `herald-server` binary is a thin wrapper around it.
 
 pub mod acl;
+pub mod aof;
 pub mod bench;
 pub mod commands;
 pub mod config;

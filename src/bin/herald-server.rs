@@ -9,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 const HELP: &str = "Usage: herald-server [/path/to/herald.conf] [options] [-]
        herald-server -v or --version
        herald-server -h or --help
+       herald-server --check-aof [--fix] <file.aof>
 
 Options are configuration directives, each given as --<directive> <value...>.
 
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
             print!("{HELP}");
             return ExitCode::SUCCESS;
         }
+        Some("--check-aof") => return check_aof(&args[1..]),
         Some("-v" | "--version") => {
             println!("Herald server v={HERALD_VERSION} (Redis {REDIS_COMPAT_VERSION} compatible)");
             return ExitCode::SUCCESS;
@@ -129,6 +131,27 @@ fn check_rdb(path: Option<&String>) -> ExitCode {
                 "--- RDB ERROR DETECTED ---\n[offset {}] {}\n{e}",
                 e.offset, e.what
             );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--check-aof [--fix] FILE`: reports whether FILE is a valid AOF (exit status 0) or where it
+/// breaks (1); `--fix` truncates it to its valid part.
+fn check_aof(args: &[String]) -> ExitCode {
+    let (fix, file) = match args {
+        [f] => (false, f),
+        [flag, f] if flag == "--fix" => (true, f),
+        _ => {
+            eprintln!("Usage: herald-server --check-aof [--fix] <file.aof>");
+            return ExitCode::FAILURE;
+        }
+    };
+    match herald::aof::load::check_file(std::path::Path::new(file), fix) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("{e}");
             ExitCode::FAILURE
         }
     }

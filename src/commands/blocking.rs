@@ -11,6 +11,7 @@
 use super::streams::StreamRead;
 use super::table::cmd;
 use super::{arg_for_error, eq_ic, lists, parse_int, zsets, CmdError, CmdResult, CommandSpec, Ctx};
+use crate::aof::int_arg;
 use crate::protocol::ReplyBuf;
 use crate::server::blocking::{Kind, Outcome};
 use crate::server::Shared;
@@ -136,6 +137,8 @@ impl BlockedCommand {
                     else {
                         continue;
                     };
+                    let cmd: &[u8] = if *left { b"LPOP" } else { b"RPOP" };
+                    propagate_effect(shared, dbi, &[cmd, key, &int_arg(items.len() as i64)]);
                     out.array(2);
                     out.bulk(key);
                     match count {
@@ -157,6 +160,18 @@ impl BlockedCommand {
             } => {
                 match lists::move_element(shared, db, dbi, src, dst, *from_left, *to_left, fill)? {
                     Some(v) => {
+                        let side = |l: bool| -> &[u8] {
+                            if l {
+                                b"LEFT"
+                            } else {
+                                b"RIGHT"
+                            }
+                        };
+                        propagate_effect(
+                            shared,
+                            dbi,
+                            &[b"LMOVE", src, dst, side(*from_left), side(*to_left)],
+                        );
                         out.bulk(&v);
                         Ok(true)
                     }
@@ -169,6 +184,8 @@ impl BlockedCommand {
                     let Some(popped) = zsets::pop_and_notify(shared, db, dbi, key, *max, n)? else {
                         continue;
                     };
+                    let cmd: &[u8] = if *max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+                    propagate_effect(shared, dbi, &[cmd, key, &int_arg(popped.len() as i64)]);
                     match count {
                         Some(_) => {
                             out.array(2);
@@ -199,6 +216,16 @@ impl BlockedCommand {
             BlockedCommand::ListMove { .. } => out.null(),
             _ => out.null_array(),
         }
+    }
+}
+
+/// Records what a (blocking) pop did in the AOF as its plain form: inside the command's own
+/// run, as the command's rewrite; when served later by another client's push, directly.
+fn propagate_effect(shared: &Shared, dbi: usize, args: &[&[u8]]) {
+    if crate::aof::propagate::active() {
+        crate::aof::propagate::rewrite(args);
+    } else {
+        shared.aof.feed(dbi, args);
     }
 }
 

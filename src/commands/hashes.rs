@@ -41,8 +41,18 @@ fn pick_mut(v: &mut Value) -> Option<&mut Hash> {
 /// server's active-expiry cycle calls this for hashes whose
 /// [`Hash::next_field_expiry`] has passed.
 pub fn expire_hash_fields(shared: &Shared, db: &mut Db, dbi: usize, key: &[u8], now: i64) -> usize {
+    let mut hdel: Vec<Vec<u8>> = Vec::new();
     let (n, empty) = match db.typed_mut(key, pick_mut) {
         Ok(Some(h)) if h.next_field_expiry().is_some_and(|t| t <= now) => {
+            if shared.aof.feeding() {
+                // The AOF gets HDEL of the expired fields (Redis 7.4's propagation).
+                hdel = vec![b"HDEL".to_vec(), key.to_vec()];
+                hdel.extend(
+                    h.iter()
+                        .filter(|&(f, _)| matches!(h.field_ttl(f), FieldTtl::At(t) if t <= now))
+                        .map(|(f, _)| f.to_vec()),
+                );
+            }
             let n = h.expire_fields(now);
             (n, h.is_empty())
         }
@@ -50,6 +60,9 @@ pub fn expire_hash_fields(shared: &Shared, db: &mut Db, dbi: usize, key: &[u8], 
     };
     if n == 0 {
         return 0;
+    }
+    if hdel.len() > 2 {
+        shared.aof.feed_event(dbi, &hdel);
     }
     notify(shared, EventClass::Hash, "hexpired", key, dbi);
     if empty {
@@ -402,6 +415,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
     }
     db.touch(key);
+    crate::aof::propagate::rewrite(&[&b"HSET"[..], key, &args[2], text.as_bytes()]);
     notify(shared, EventClass::Hash, "hincrbyfloat", key, dbi);
     ctx.out.bulk(text.as_bytes());
     Ok(())
@@ -610,14 +624,43 @@ fn hexpire_generic(
     h.enable_field_ttl();
     ctx.out.array(fields.len());
     let (mut updated, mut deleted) = (0, 0);
+    // The AOF gets HPEXPIREAT (absolute ms) for the fields given a TTL, HDEL for the fields a
+    // past time deleted.
+    let propagating = crate::aof::propagate::active();
+    let mut set_args: Vec<&[u8]> = Vec::new();
+    let mut del_args: Vec<&[u8]> = Vec::new();
     for f in fields {
         let r = h.set_field_expiry(f, at, cond, now);
         match r {
-            ExpireOutcome::Set => updated += 1,
-            ExpireOutcome::Deleted => deleted += 1,
+            ExpireOutcome::Set => {
+                updated += 1;
+                if propagating {
+                    set_args.push(f);
+                }
+            }
+            ExpireOutcome::Deleted => {
+                deleted += 1;
+                if propagating {
+                    del_args.push(f);
+                }
+            }
             _ => {}
         }
         ctx.out.int(r as i64);
+    }
+    if propagating && updated + deleted > 0 {
+        if !set_args.is_empty() {
+            let at = crate::aof::int_arg(at);
+            let n = crate::aof::int_arg(set_args.len() as i64);
+            let mut cmd: Vec<&[u8]> = vec![b"HPEXPIREAT", key, &at, b"FIELDS", &n];
+            cmd.extend(set_args);
+            crate::aof::propagate::rewrite(&cmd);
+        }
+        if !del_args.is_empty() {
+            let mut cmd: Vec<&[u8]> = vec![b"HDEL", key];
+            cmd.extend(del_args);
+            crate::aof::propagate::rewrite(&cmd);
+        }
     }
     if updated + deleted > 0 {
         let emptied = h.is_empty();

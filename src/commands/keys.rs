@@ -196,10 +196,14 @@ fn expire_generic(
         db.remove(key);
         db.touch(key);
         notify(ctx.shared, EventClass::Generic, "del", key, dbi);
+        crate::aof::propagate::rewrite(&[&b"DEL"[..], key]);
     } else {
         db.set_expiry(key, Some(when));
         db.touch(key);
         notify(ctx.shared, EventClass::Generic, "expire", key, dbi);
+        // Relative and second-based forms become an absolute time in ms: a replay later must
+        // not move the expiry.
+        crate::aof::propagate::rewrite(&[&b"PEXPIREAT"[..], key, &crate::aof::int_arg(when)]);
     }
     ctx.out.int(1);
     Ok(())

@@ -651,6 +651,9 @@ pub fn lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ks.db(ctx.conn.db);
     for key in keys {
         if let Some(items) = pop_from_key(ctx.shared, db, ctx.conn.db, key, left, count, fill)? {
+            let cmd: &[u8] = if left { b"LPOP" } else { b"RPOP" };
+            let n = crate::aof::int_arg(items.len() as i64);
+            crate::aof::propagate::rewrite(&[cmd, key, &n]);
             ctx.out.array(2);
             ctx.out.bulk(key);
             ctx.out.bulk_array(&items);

@@ -6,6 +6,7 @@
 //! await and never touch the socket.
 
 pub mod acl;
+pub mod aof;
 pub mod blocking;
 pub mod client;
 pub mod connection;
@@ -299,8 +300,16 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         spec.first_key > 0 || spec.has_flag("write") || spec.has_flag("readonly");
     let shared = ctx.shared.clone();
     let _gate = (touches_keyspace && !ctx.conn.in_exec).then(|| shared.exec_gate_shared());
+    // What a write command changes is appended to the AOF when it releases the keyspace.
+    let propagating = shared.aof.feeding() && spec.has_flag("write");
+    if propagating {
+        crate::aof::propagate::begin(ctx.conn.db, args);
+    }
     let result = (spec.handler)(ctx, args);
     crate::server::blocking::signal_written_keys(&shared, ctx.conn.db, spec, args);
+    if propagating {
+        crate::aof::propagate::end();
+    }
     result
 }
 

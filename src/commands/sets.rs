@@ -417,6 +417,10 @@ pub fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     let Some(count) = count else {
         let popped = set.pop_random();
+        if let Some(m) = &popped {
+            // Random: the AOF gets which member went.
+            crate::aof::propagate::rewrite(&[&b"SREM"[..], key, m]);
+        }
         let emptied = set.is_empty();
         event(ctx, EventClass::Set, "spop", key);
         match popped {
@@ -443,11 +447,17 @@ pub fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             reply_member(ctx.out, m);
         }
         db.remove(key);
+        crate::aof::propagate::rewrite(&[&b"DEL"[..], key]);
         event(ctx, EventClass::Generic, "del", key);
         db.touch(key);
         return Ok(());
     }
     let popped = set.pop_many(count, &lim);
+    if crate::aof::propagate::active() {
+        let mut cmd: Vec<&[u8]> = vec![b"SREM", key];
+        cmd.extend(popped.iter().map(|b| &b[..]));
+        crate::aof::propagate::rewrite(&cmd);
+    }
     ctx.out.set(popped.len());
     for b in &popped {
         ctx.out.bulk(b);

@@ -230,6 +230,11 @@ fn set_generic(
     let ttl = if opts.keepttl { old_ttl } else { expire };
     db.set(copy(key), Value::String(copy(val)), ttl);
     db.touch(key);
+    if let Some(at) = expire {
+        // EX/PX/EXAT (and SETEX/PSETEX) are written with the absolute time they resolved to.
+        let at = crate::aof::int_arg(at);
+        crate::aof::propagate::rewrite(&[&b"SET"[..], key, val, b"PXAT", &at]);
+    }
     notify(ctx.shared, EventClass::String, "set", key, ctx.conn.db);
     if expire.is_some() {
         notify(ctx.shared, EventClass::Generic, "expire", key, ctx.conn.db);
@@ -305,6 +310,7 @@ pub fn getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     db.remove(&args[1]);
     db.touch(&args[1]);
+    crate::aof::propagate::rewrite(&[&b"DEL"[..], &args[1]]);
     notify(
         ctx.shared,
         EventClass::Generic,
@@ -340,16 +346,20 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         Some((ExpireKind::ExAt | ExpireKind::PxAt, at)) if at <= now_ms() => {
             db.remove(key);
             db.touch(key);
+            crate::aof::propagate::rewrite(&[&b"DEL"[..], key]);
             notify(ctx.shared, EventClass::Generic, "del", key, ctx.conn.db);
         }
         Some((_, at)) => {
             db.set(copy(key), Value::String(value), Some(at));
             db.touch(key);
+            let at = crate::aof::int_arg(at);
+            crate::aof::propagate::rewrite(&[&b"PEXPIREAT"[..], key, &at]);
             notify(ctx.shared, EventClass::Generic, "expire", key, ctx.conn.db);
         }
         None if opts.persist && ttl.is_some() => {
             db.set(copy(key), Value::String(value), None);
             db.touch(key);
+            crate::aof::propagate::rewrite(&[&b"PERSIST"[..], key]);
             notify(ctx.shared, EventClass::Generic, "persist", key, ctx.conn.db);
         }
         None => {}
@@ -640,6 +650,8 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if let Some(e) = db.get_mut(key) {
         e.set_string_form(StringForm::Plain);
     }
+    // The exact result, so a replay does not depend on float formatting.
+    crate::aof::propagate::rewrite(&[&b"SET"[..], key, &text, b"KEEPTTL"]);
     notify(
         ctx.shared,
         EventClass::String,

@@ -579,6 +579,7 @@ static GROUPS: &[&[CommandSpec]] = &[
     super::keys::COMMANDS,
     super::acl::COMMANDS,
     super::persistence::COMMANDS,
+    super::aof::COMMANDS,
 ];
 
 /// Every top-level command, in table order.

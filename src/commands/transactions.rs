@@ -90,11 +90,14 @@ pub fn exec(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     unwatch_all(ctx);
     ctx.out.array(queue.len());
     ctx.conn.in_exec = true;
+    // The AOF gets the transaction's effects between MULTI and EXEC.
+    crate::aof::propagate::begin_exec();
     for cmd in &queue {
         if let Err(e) = check_and_run(ctx, cmd) {
             ctx.out.error(&e.to_string());
         }
     }
+    shared.aof.end_exec();
     ctx.conn.in_exec = false;
     Ok(())
 }

@@ -1398,6 +1398,9 @@ pub fn zmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         let popped =
             pop_and_notify(ctx.shared, db, ctx.conn.db, key, max, count)?.unwrap_or_default();
+        let cmd: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        let n = crate::aof::int_arg(popped.len() as i64);
+        crate::aof::propagate::rewrite(&[cmd, key, &n]);
         ctx.out.array(2);
         ctx.out.bulk(key);
         reply_popped(ctx.out, &popped, true);

@@ -492,7 +492,8 @@ pub fn writes_denied(shared: &Shared) -> bool {
 /// empty dataset; a corrupt one is an error (the server must not start with half the data).
 pub fn load_at_start(config: &Config, ks: &mut Keyspace) -> Result<rdb::LoadStats, rdb::RdbError> {
     let path = config.rdb.path();
-    if !path.exists() {
+    // With the append-only file on, it alone is the data set (Redis's loadDataFromDisk).
+    if config.aof.enabled || !path.exists() {
         return Ok(rdb::LoadStats::default());
     }
     let started = Instant::now();
@@ -551,6 +552,9 @@ pub fn on_shutdown(
         tracing::info!("Saving the final RDB snapshot before exiting.");
         save_locked(shared, &mut ks)?;
     }
+    if shared.aof.feeding() && !shared.aof.flush_and_sync() {
+        tracing::warn!("Error flushing the append only file on shutdown");
+    }
     for c in shared.clients.snapshot() {
         if Some(c.id) != except {
             c.outbox.close(crate::server::outbox::CloseReason::Killed);
@@ -580,11 +584,13 @@ pub fn info_section(shared: &Shared) -> String {
         p.loaded.expired_skipped,
         p.loaded.keys,
         p.latest_bgsave_lock_usec.load(Ordering::Relaxed),
-        aof_info_fields(),
+        aof_info_fields(shared),
     )
 }
 
-/// The `aof_*` fields of INFO persistence; the append-only file module fills them in.
-fn aof_info_fields() -> &'static str {
-    "aof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n"
+/// The `aof_*` fields of INFO persistence, from the append-only file module.
+fn aof_info_fields(shared: &Shared) -> String {
+    let mut out = String::new();
+    shared.aof.write_info_fields(&mut out);
+    out
 }

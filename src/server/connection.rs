@@ -245,6 +245,8 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
         // written when the batch ends, one write per client.
         outbox::begin_batch();
         let mut processed = 0u64;
+        // With `appendfsync always`, replies wait until the AOF is fsynced up to this offset.
+        let mut aof_mark = 0u64;
         hint = 0;
         loop {
             // Per command: an AUTH earlier in the same batch lifts the unauthenticated limits.
@@ -264,9 +266,15 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
                         out: &mut out,
                     };
                     commands::execute(&mut ctx, args);
+                    aof_mark = aof_mark.max(crate::aof::propagate::take_fed_mark());
                     if state.blocked.is_some() {
                         // Blocked: send the replies so far and wait; what the client pipelined
                         // after the blocking command runs once it is served, as in Redis.
+                        if aof_mark > 0 {
+                            outbox::end_batch();
+                            shared.aof.wait_synced(std::mem::take(&mut aof_mark)).await;
+                            outbox::begin_batch();
+                        }
                         if !out.is_empty() {
                             let limit = shared.output_limits.get(handle.class());
                             handle.outbox.push(out.take(), limit);
@@ -276,6 +284,8 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
                             super::blocking::wait(&shared, &mut state, &mut out, rd, &mut input)
                                 .await;
                         outbox::begin_batch();
+                        // Served by another client's push: its AOF record precedes this offset.
+                        aof_mark = shared.aof.fed_offset();
                         last_activity = tokio::time::Instant::now();
                         if !alive {
                             outbox::end_batch();
@@ -326,6 +336,11 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
         if let Some(d) = state.sleep.take() {
             outbox::end_batch();
             tokio::time::sleep(d).await;
+            outbox::begin_batch();
+        }
+        if aof_mark > 0 {
+            outbox::end_batch();
+            shared.aof.wait_synced(aof_mark).await;
             outbox::begin_batch();
         }
         if !out.is_empty() {

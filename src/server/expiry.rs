@@ -50,6 +50,9 @@ const HASHES_PER_SLICE: usize = 64;
 pub fn install_event_sink(shared: &Arc<Shared>) {
     let server = shared.clone();
     let sink: EventSink = Arc::new(move |class, event, key, db| {
+        if matches!(event, "expired" | "evicted") {
+            server.aof.feed_deletion(db, key);
+        }
         notify(&server, class, event, key, db);
     });
     shared.keyspace().set_event_sink(Some(sink));

@@ -39,6 +39,9 @@ pub enum StartError {
     /// The snapshot could not be loaded: Herald refuses to run with part of the data.
     #[error("Fatal error loading the DB, exiting: {0}")]
     Load(#[from] crate::persistence::rdb::RdbError),
+    /// The append-only file could not be loaded or opened.
+    #[error("{0}")]
+    Aof(#[from] crate::aof::AofError),
 }
 
 /// Counters reported by INFO stats; reset by CONFIG RESETSTAT.
@@ -145,6 +148,39 @@ pub struct Shared {
     pub shutdown_requested: AtomicBool,
     /// Snapshot state (LASTSAVE, BGSAVE child, INFO persistence).
     pub persistence: crate::persistence::State,
+    /// The append-only file.
+    pub aof: crate::aof::Aof,
+}
+
+/// The keyspace lock, held for one command. Released, it appends the command to the AOF if
+/// the command changed the keyspace meanwhile, so the AOF records changes in the order they
+/// were applied (see `aof::propagate`).
+pub struct KeyspaceGuard<'a> {
+    guard: MutexGuard<'a, Keyspace>,
+    aof: &'a crate::aof::Aof,
+    /// The modification and AOF-event counters when the lock was taken with the AOF on.
+    start: Option<(u64, u64)>,
+}
+
+impl std::ops::Deref for KeyspaceGuard<'_> {
+    type Target = Keyspace;
+    fn deref(&self) -> &Keyspace {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for KeyspaceGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Keyspace {
+        &mut self.guard
+    }
+}
+
+impl Drop for KeyspaceGuard<'_> {
+    fn drop(&mut self) {
+        if let Some((dirty, events)) = self.start {
+            self.aof.on_release(&self.guard, dirty, events);
+        }
+    }
 }
 
 impl Shared {
@@ -185,7 +221,9 @@ impl Shared {
             cfg.lfu_log_factor,
             cfg.lfu_decay_time,
         );
+        let aof = cfg.aof.clone();
         drop(cfg);
+        self.aof.apply_config(&aof);
         self.config_epoch.send_modify(|e| *e += 1);
     }
 
@@ -200,8 +238,17 @@ impl Shared {
     }
 
     /// The keyspace, locked for one command.
-    pub fn keyspace(&self) -> MutexGuard<'_, Keyspace> {
-        self.keyspace.lock().unwrap_or_else(|e| e.into_inner())
+    pub fn keyspace(&self) -> KeyspaceGuard<'_> {
+        let guard = self.keyspace.lock().unwrap_or_else(|e| e.into_inner());
+        let start = self
+            .aof
+            .feeding()
+            .then(|| (guard.dirty(), self.aof.event_feeds()));
+        KeyspaceGuard {
+            guard,
+            aof: &self.aof,
+            start,
+        }
     }
 
     /// Asks the server to stop accepting and close every connection.
@@ -308,9 +355,12 @@ impl Server {
             shutdown_tx,
             config_epoch: watch::channel(0).0,
             shutdown_requested: AtomicBool::new(false),
+            aof: crate::aof::Aof::default(),
             config: RwLock::new(config),
         });
         shared.config_changed();
+        // Before any client is accepted: the AOF, when enabled, is the data set to start from.
+        shared.aof.start(&shared)?;
         let addrs: Vec<SocketAddr> = listeners
             .iter()
             .filter_map(|l| l.local_addr().ok())
@@ -360,6 +410,7 @@ impl Server {
         for t in self.tasks {
             let _ = t.await;
         }
+        self.shared.aof.shutdown();
     }
 }
 

@@ -654,6 +654,17 @@ pub struct Db {
     watchers: HashMap<Bytes, Vec<Watcher>>,
     events: Events,
     stats: Arc<ExpiryStats>,
+    /// Keys modified while an AOF rewrite runs (see [`Keyspace::start_change_tracking`]).
+    changed: Option<ChangedKeys>,
+}
+
+/// What changed in one database while an AOF rewrite was dumping it.
+#[derive(Debug, Default)]
+pub struct ChangedKeys {
+    /// Keys touched (modified, created, deleted).
+    pub keys: std::collections::HashSet<Bytes>,
+    /// The whole database changed at once (FLUSHDB, FLUSHALL, SWAPDB).
+    pub all: bool,
 }
 
 impl Db {
@@ -1016,6 +1027,9 @@ impl Db {
     /// `touchAllWatchedKeysInDb`).
     pub fn clear(&mut self) {
         self.stats.dirty.fetch_add(1, Ordering::Relaxed);
+        if let Some(c) = &mut self.changed {
+            c.all = true;
+        }
         self.touch_all_watched(None);
         self.store = Store::default();
     }
@@ -1057,6 +1071,9 @@ impl Db {
     /// of a key that was already expired when watched is not a change (Redis 7).
     pub fn touch(&mut self, key: &[u8]) {
         self.stats.dirty.fetch_add(1, Ordering::Relaxed);
+        if let Some(c) = &mut self.changed {
+            c.keys.insert(Bytes::copy_from_slice(key));
+        }
         if self.watchers.is_empty() {
             return;
         }
@@ -1120,6 +1137,15 @@ impl Db {
             .find(key)
             .and_then(|idx| self.store.slot(idx))
             .is_some_and(|s| s.entry.due_now())
+    }
+
+    /// The entry at `key` as stored, expired or not, without recording an access (for
+    /// persistence, which decides itself what to do with expired keys).
+    pub fn entry_ref(&self, key: &[u8]) -> Option<&Entry> {
+        self.store
+            .find(key)
+            .and_then(|idx| self.store.slot(idx))
+            .map(|s| &s.entry)
     }
 
     /// Number of keys with at least one watcher (INFO `total_watched_keys`).
@@ -1314,8 +1340,38 @@ impl Keyspace {
             da.touch_all_watched(Some(&db.store));
             db.touch_all_watched(Some(&da.store));
             std::mem::swap(&mut da.store, &mut db.store);
+            for d in [da, db] {
+                if let Some(c) = &mut d.changed {
+                    c.all = true;
+                }
+            }
         }
+        // Redis's `server.dirty++`: persistence must record the swap.
+        self.stats.dirty.fetch_add(1, Ordering::Relaxed);
         true
+    }
+
+    /// Starts recording, per database, which keys change (every [`Db::touch`]) and which
+    /// databases change wholesale: an AOF rewrite dumps the keyspace in lock slices and then
+    /// re-dumps what changed meanwhile (see `aof::rewrite`).
+    pub fn start_change_tracking(&mut self) {
+        for db in &mut self.dbs {
+            db.changed = Some(ChangedKeys::default());
+        }
+    }
+
+    /// Stops recording and returns what changed in each database since
+    /// [`Keyspace::start_change_tracking`] (empty when tracking was not on).
+    pub fn take_changes(&mut self) -> Vec<ChangedKeys> {
+        self.dbs
+            .iter_mut()
+            .map(|db| db.changed.take().unwrap_or_default())
+            .collect()
+    }
+
+    /// A read-only view of database `i`, for dumping it.
+    pub fn db_ref(&self, i: usize) -> Option<&Db> {
+        self.dbs.get(i)
     }
 
     /// Number of databases.

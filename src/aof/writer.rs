@@ -1,0 +1,106 @@
+//! The AOF writer thread: moves the feed buffer to the file and fsyncs as `appendfsync` asks,
+//! so that commands never wait for the disk (except with `always`, where the replies wait for
+//! the group fsync that covers them).
+
+use super::{lock, Core, FsyncPolicy};
+use std::fs::File;
+use std::io::Write;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long the writer sleeps when idle (the `everysec` fsync tick).
+const TICK: Duration = Duration::from_secs(1);
+
+/// Writes everything pending to the file, fsyncing after it if `sync` (or if the policy says
+/// so). Returns false if a write failed (the data is kept and retried).
+pub(super) fn flush(core: &Core, sync: bool) -> bool {
+    let _w = lock(&core.write_lock);
+    let (data, file, end) = {
+        let mut f = lock(&core.feed);
+        let Some(file) = f.file.clone() else {
+            return true;
+        };
+        if f.buf.is_empty() && !(sync && f.unsynced) {
+            return true;
+        }
+        let data = std::mem::take(&mut f.buf);
+        (data, file, f.fed)
+    };
+    core.room.notify_all();
+    if !data.is_empty() {
+        if let Err(e) = (&*file).write_all(&data) {
+            tracing::warn!("error writing to the AOF: {e}");
+            core.stats.last_write_ok.store(false, Ordering::Relaxed);
+            // Put the data back in front so that nothing is lost or reordered.
+            let mut f = lock(&core.feed);
+            let mut rest = data;
+            rest.extend_from_slice(&f.buf);
+            f.buf = rest;
+            return false;
+        }
+        core.stats.last_write_ok.store(true, Ordering::Relaxed);
+        core.stats
+            .current_size
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+    }
+    let policy = core.policy();
+    if sync || policy == FsyncPolicy::Always {
+        fsync(core, &file, end);
+    } else {
+        lock(&core.feed).unsynced = true;
+    }
+    true
+}
+
+fn fsync(core: &Core, file: &File, end: u64) {
+    match file.sync_data() {
+        Ok(()) => {
+            lock(&core.feed).unsynced = false;
+            core.synced.send_modify(|s| *s = (*s).max(end));
+        }
+        Err(e) => {
+            core.stats.last_write_ok.store(false, Ordering::Relaxed);
+            tracing::warn!("error fsyncing the AOF: {e}");
+        }
+    }
+}
+
+/// The thread's loop: runs until [`super::Aof::shutdown`].
+pub(super) fn run(core: Arc<Core>) {
+    let mut last_fsync = Instant::now();
+    loop {
+        {
+            let mut f = lock(&core.feed);
+            while f.buf.is_empty() || f.file.is_none() {
+                if f.stop {
+                    return;
+                }
+                if f.unsynced
+                    && f.file.is_some()
+                    && core.policy() == FsyncPolicy::Everysec
+                    && last_fsync.elapsed() >= TICK
+                {
+                    break;
+                }
+                f.writer_idle = true;
+                let (g, _) = core
+                    .wake
+                    .wait_timeout(f, TICK)
+                    .unwrap_or_else(|e| e.into_inner());
+                f = g;
+                f.writer_idle = false;
+            }
+        }
+        let policy = core.policy();
+        let due = policy == FsyncPolicy::Everysec && last_fsync.elapsed() >= TICK;
+        if !flush(&core, due) {
+            std::thread::sleep(TICK);
+            continue;
+        }
+        if due || policy == FsyncPolicy::Always {
+            last_fsync = Instant::now();
+        }
+        super::rewrite::maybe_auto_rewrite(&core);
+    }
+}
