@@ -29,7 +29,7 @@ async fn start_aof(dir: &Path, fsync: &str) -> TestServer {
     let dir = dir.to_string_lossy().into_owned();
     let fsync = herald::aof::FsyncPolicy::parse(fsync).expect("policy");
     start_with(move |c| {
-        c.dir = dir;
+        c.rdb.dir = dir;
         c.aof.enabled = true;
         c.aof.fsync = fsync;
     })
@@ -384,7 +384,7 @@ async fn start_on_file(
         bind: vec!["127.0.0.1".into()],
         ..herald::Config::default()
     };
-    config.dir = d;
+    config.rdb.dir = d;
     config.aof.enabled = true;
     config.aof.load_truncated = load_truncated;
     match herald::Server::start(config).await {
@@ -703,7 +703,7 @@ async fn bgrewriteaof_while_clients_write_loses_nothing() {
 async fn config_set_appendonly_yes_starts_the_file_from_a_rewrite() {
     let dir = temp_dir("runtime");
     let d = dir.to_string_lossy().into_owned();
-    let server = start_with(move |c| c.dir = d).await;
+    let server = start_with(move |c| c.rdb.dir = d).await;
     let mut c = server.conn().await;
     q(&mut c, &["SET", "before", "1"]).await;
     q(&mut c, &["RPUSH", "l", "x"]).await;
@@ -737,7 +737,7 @@ async fn the_file_is_rewritten_automatically_when_it_doubles() {
     let dir = temp_dir("auto");
     let d = dir.to_string_lossy().into_owned();
     let server = start_with(move |c| {
-        c.dir = d;
+        c.rdb.dir = d;
         c.aof.enabled = true;
         c.aof.rewrite_min_size = 4096;
         c.aof.rewrite_percentage = 100;
