@@ -2,8 +2,9 @@
 //!
 //! Run with `cargo bench --bench protocol`; see bench/README.md ("Microbenchmarks").
 
+mod common;
+
 use std::hint::black_box;
-use std::time::Duration;
 
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -203,18 +204,9 @@ fn bench_reply(c: &mut Criterion) {
     group.finish();
 }
 
-/// Short runs: the whole `cargo bench` suite should finish in about a minute on 2 cores.
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .without_plots()
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config();
     targets = bench_parser, bench_reply
 }
 criterion_main!(benches);

@@ -2,8 +2,9 @@
 //!
 //! Run with `cargo bench --bench pubsub`; see bench/README.md ("Microbenchmarks").
 
+mod common;
+
 use std::hint::black_box;
-use std::time::Duration;
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -115,18 +116,9 @@ fn bench_pattern_index(c: &mut Criterion) {
     group.finish();
 }
 
-/// Short runs: the whole `cargo bench` suite should finish in about a minute on 2 cores.
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .without_plots()
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config();
     targets = bench_glob, bench_pattern_index
 }
 criterion_main!(benches);

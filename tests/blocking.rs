@@ -32,14 +32,6 @@ impl TestServer {
     }
 }
 
-impl Raw {
-    /// This connection's CLIENT ID.
-    async fn id(&mut self) -> i64 {
-        let r = self.cmd("CLIENT ID").await;
-        r.trim_start_matches(':').trim().parse().unwrap()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_available_behaves_like_the_non_blocking_form() {
     let srv = start().await;
@@ -493,7 +485,7 @@ async fn wrong_types() {
 async fn client_unblock() {
     let srv = start().await;
     let mut w = srv.raw().await;
-    let id = w.id().await;
+    let id = w.client_id().await;
     let mut c = srv.conn_without_timeout().await;
     let id_s = id.to_string();
 
@@ -550,7 +542,7 @@ async fn client_kill_and_disconnect_release_the_wait() {
     let mut c = srv.conn_without_timeout().await;
 
     let mut w = srv.raw().await;
-    let id = w.id().await.to_string();
+    let id = w.client_id().await.to_string();
     w.send_line("BLPOP l 0").await;
     srv.wait_blocked(1).await;
     assert_eq!(q::<i64>(&mut c, &["CLIENT", "KILL", "ID", &id]).await, 1);

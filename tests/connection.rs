@@ -19,14 +19,6 @@ fn hello_reply(proto: u8, id: i64) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn client_id(c: &mut Raw) -> i64 {
-    let reply = c.call(&["CLIENT", "ID"]).await;
-    std::str::from_utf8(&reply[1..reply.len() - 2])
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 // ---------------------------------------------------------------------------------------------
 // PING / ECHO / QUIT / RESET
 // ---------------------------------------------------------------------------------------------
@@ -91,7 +83,7 @@ async fn quit_replies_ok_then_closes_without_running_later_commands() {
 async fn reset_restores_fresh_connection_state() {
     let srv = start().await;
     let mut c = srv.raw().await;
-    let id = client_id(&mut c).await;
+    let id = c.client_id().await;
     assert_bytes(&c.call(&["CLIENT", "SETNAME", "before"]).await, b"+OK\r\n");
     assert_bytes(&c.call(&["SELECT", "3"]).await, b"+OK\r\n");
     c.call(&["HELLO", "3"]).await;
@@ -105,7 +97,7 @@ async fn reset_restores_fresh_connection_state() {
     assert_eq!(client_field(&info, "db").as_deref(), Some("0"), "{info}");
     assert_eq!(client_field(&info, "resp").as_deref(), Some("2"), "{info}");
     assert_eq!(client_field(&info, "name").as_deref(), Some(""), "{info}");
-    assert_eq!(client_id(&mut c).await, id);
+    assert_eq!(c.client_id().await, id);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,7 +118,7 @@ async fn reset_turns_client_reply_back_on() {
 async fn hello_switches_between_resp2_and_resp3() {
     let srv = start().await;
     let mut c = srv.raw().await;
-    let id = client_id(&mut c).await;
+    let id = c.client_id().await;
     assert_bytes(&c.call(&["HELLO"]).await, &hello_reply(2, id));
     assert_bytes(&c.call(&["HELLO", "3"]).await, &hello_reply(3, id));
     // RESP3 encodings are now used: null, and HELLO without a version keeps RESP3.
@@ -186,7 +178,7 @@ async fn hello_rejects_unsupported_versions_and_bad_options() {
 async fn hello_setname_names_the_connection() {
     let srv = start().await;
     let mut c = srv.raw().await;
-    let id = client_id(&mut c).await;
+    let id = c.client_id().await;
     assert_bytes(
         &c.call(&["HELLO", "3", "SETNAME", "worker-1"]).await,
         &hello_reply(3, id),
@@ -380,10 +372,10 @@ async fn client_id_setname_getname() {
     let srv = start().await;
     let mut a = srv.raw().await;
     let mut b = srv.raw().await;
-    let ia = client_id(&mut a).await;
-    let ib = client_id(&mut b).await;
+    let ia = a.client_id().await;
+    let ib = b.client_id().await;
     assert!(ia > 0 && ib > ia, "ids increase: {ia} then {ib}");
-    assert_eq!(client_id(&mut a).await, ia, "id is stable");
+    assert_eq!(a.client_id().await, ia, "id is stable");
 
     assert_bytes(&a.call(&["CLIENT", "GETNAME"]).await, b"$-1\r\n");
     assert_bytes(&a.call(&["CLIENT", "SETNAME", "alpha"]).await, b"+OK\r\n");
@@ -431,8 +423,8 @@ async fn client_list_and_info_fields() {
     let srv = start().await;
     let mut a = srv.raw().await;
     let mut b = srv.raw().await;
-    let ia = client_id(&mut a).await;
-    let ib = client_id(&mut b).await;
+    let ia = a.client_id().await;
+    let ib = b.client_id().await;
     a.call(&["CLIENT", "SETNAME", "lister"]).await;
     a.call(&["SELECT", "2"]).await;
     b.call(&["SUBSCRIBE", "c1", "c2"]).await;
@@ -563,7 +555,7 @@ async fn client_kill_by_id_closes_the_connection() {
     let srv = start().await;
     let mut killer = srv.raw().await;
     let mut victim = srv.raw().await;
-    let vid = client_id(&mut victim).await;
+    let vid = victim.client_id().await;
     assert_bytes(
         &killer
             .call(&["CLIENT", "KILL", "ID", &vid.to_string()])

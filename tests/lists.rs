@@ -119,14 +119,8 @@ async fn pop_with_and_without_count() {
     let range = err("ERR value is out of range, must be positive");
     assert_eq!(r.cmd("LPOP q -1").await, range);
     assert_eq!(r.cmd("LPOP q abc").await, range);
-    assert_eq!(
-        r.cmd("LPOP q 1 2").await,
-        err("ERR wrong number of arguments for 'lpop' command")
-    );
-    assert_eq!(
-        r.cmd("RPOP q 1 2").await,
-        err("ERR wrong number of arguments for 'rpop' command")
-    );
+    assert_eq!(r.cmd("LPOP q 1 2").await, err(&arity_err("lpop")));
+    assert_eq!(r.cmd("RPOP q 1 2").await, err(&arity_err("rpop")));
     assert_eq!(r.cmd("SET s v").await, OK);
     assert_eq!(r.cmd("LPOP s").await, WRONG);
     assert_eq!(r.cmd("RPOP s 0").await, WRONG);
@@ -342,10 +336,7 @@ async fn lmove_rpoplpush_lmpop() {
         r.cmd("LMPOP 2 x1 s LEFT COUNT 5").await,
         "*2\r\n$2\r\nx1\r\n*2\r\n$1\r\nb\r\n$1\r\nc\r\n"
     );
-    assert_eq!(
-        r.cmd("LMPOP 1").await,
-        err("ERR wrong number of arguments for 'lmpop' command")
-    );
+    assert_eq!(r.cmd("LMPOP 1").await, err(&arity_err("lmpop")));
 }
 
 /// Random list operations on long lists (many nodes, some 10 KB elements stored on their own)

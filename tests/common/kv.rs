@@ -99,6 +99,15 @@ impl TestServer {
 }
 
 impl Raw {
+    /// This connection's CLIENT ID.
+    pub async fn client_id(&mut self) -> i64 {
+        let reply = self.call(&["CLIENT", "ID"]).await;
+        std::str::from_utf8(&reply[1..reply.len() - 2])
+            .ok()
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("CLIENT ID replied {}", super::esc(&reply)))
+    }
+
     /// Sends a command written as one line, its arguments separated by single spaces.
     pub async fn send_line(&mut self, line: &str) {
         let args: Vec<&str> = line.split(' ').collect();
