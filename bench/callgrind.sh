@@ -27,18 +27,8 @@ BENCH="$ROOT/target/release/herald-bench"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/herald-callgrind.XXXXXX")
 trap 'pkill -f "callgrind-out-file=$TMP" 2>/dev/null || true; rm -rf "$TMP"' EXIT
 
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 20000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-    echo "callgrind.sh: no free port found" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # run_one SERVER NAME WORKLOAD...: starts SERVER under callgrind, runs the workload command
 # (with PORT set), stops the server and prints its total instruction count.

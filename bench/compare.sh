@@ -54,19 +54,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# A loopback port nothing listens on.
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 20000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-    echo "compare.sh: no free port found" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 wait_ping() {
     local port=$1 name=$2
