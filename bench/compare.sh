@@ -154,6 +154,7 @@ START=$(date +%s)
 # Memory first, on fresh servers.
 bench conns conns -n "$CONNS" --pid "{pid}" --settle 5
 rbench rb-basic -t ping,set,get -P 16 -q
+rbench rb-data -t incr,lpush,rpop,sadd,hset,zadd -P 16 -q
 rbench rb-pub -q -n 200000 publish ch msg
 rbench rb-pub-p16 -q -n 200000 -P 16 publish ch msg
 for b in 64 1024; do
@@ -277,6 +278,9 @@ if [ "${QUICK:-0}" = 1 ]; then OUT="$WORK/quick.md"; fi # trial runs stay out of
     row "churn: 20 clients, window 1" "sub/unsub cycles" churn '.extra.cycles' higher
     for t in PING_INLINE PING_MBULK SET GET; do
         row "redis-benchmark -P 16" "$t req/s" rb-basic ".$t.rps" higher
+    done
+    for t in INCR LPUSH RPOP SADD HSET ZADD; do
+        row "redis-benchmark -P 16" "$t req/s" rb-data ".$t.rps" higher
     done
     row "redis-benchmark -n 200000" "PUBLISH req/s" rb-pub '.[keys[0]].rps' higher
     row "redis-benchmark -n 200000" "PUBLISH p50 ms" rb-pub '.[keys[0]].p50_ms' lower
