@@ -134,11 +134,78 @@ fn get_bytes<'a>(data: &'a [u8], pos: &mut usize) -> Option<&'a [u8]> {
 
 /// One decoded entry of a chunk.
 struct Decoded<'a> {
-    /// Offset of the entry's flag byte in the chunk.
-    offset: usize,
     id: StreamId,
     deleted: bool,
     fields: Fields<'a>,
+}
+
+/// The header of one encoded entry.
+struct Header {
+    offset: usize,
+    id: StreamId,
+    flags: u8,
+}
+
+impl Header {
+    fn deleted(&self) -> bool {
+        self.flags & F_DELETED != 0
+    }
+}
+
+/// Decodes a chunk entry by entry, so a range read only builds the fields of the entries it
+/// returns. Stops at the first undecodable byte (which the encoder never writes).
+struct Cursor<'a> {
+    chunk: &'a Chunk,
+    pos: usize,
+    prev: Option<StreamId>,
+}
+
+impl<'a> Cursor<'a> {
+    /// The next entry's header; its body must be read (or skipped) with [`Cursor::body`].
+    fn header(&mut self) -> Option<Header> {
+        let data = &self.chunk.data;
+        let offset = self.pos;
+        let flags = *data.get(self.pos)?;
+        self.pos += 1;
+        let ms_delta = get_varint(data, &mut self.pos)?;
+        let seq = get_varint(data, &mut self.pos)?;
+        let ms = self.chunk.first.ms.wrapping_add(ms_delta);
+        let seq = match self.prev {
+            Some(p) if p.ms == ms => p.seq.wrapping_add(seq),
+            _ => seq,
+        };
+        let id = StreamId::new(ms, seq);
+        self.prev = Some(id);
+        Some(Header { offset, id, flags })
+    }
+
+    /// The fields of the entry whose header was just read (an empty list when `want` is
+    /// false: they are skipped).
+    fn body(&mut self, flags: u8, want: bool) -> Option<Fields<'a>> {
+        let data: &'a [u8] = &self.chunk.data;
+        let mut fields = Vec::new();
+        if flags & F_SAME_FIELDS != 0 {
+            if want {
+                fields.reserve(self.chunk.master.len());
+            }
+            for m in self.chunk.master.iter() {
+                let v = get_bytes(data, &mut self.pos)?;
+                if want {
+                    fields.push((m.as_ref(), v));
+                }
+            }
+        } else {
+            let n = get_varint(data, &mut self.pos)?;
+            for _ in 0..n {
+                let f = get_bytes(data, &mut self.pos)?;
+                let v = get_bytes(data, &mut self.pos)?;
+                if want {
+                    fields.push((f, v));
+                }
+            }
+        }
+        Some(fields)
+    }
 }
 
 /// Up to [`CHUNK_MAX_ENTRIES`] consecutive entries (Redis's listpack node).
@@ -234,62 +301,43 @@ impl Chunk {
         }
     }
 
-    /// Every entry, deleted ones included, in ID order. Stops at the first undecodable byte
-    /// (which the encoder never writes).
+    /// Walks the chunk's entries in order (deleted ones included).
+    fn cursor(&self) -> Cursor<'_> {
+        Cursor {
+            chunk: self,
+            pos: 0,
+            prev: None,
+        }
+    }
+
+    /// Every entry with its fields, deleted ones included, in ID order.
     fn decode(&self) -> Vec<Decoded<'_>> {
         let mut out = Vec::with_capacity(self.total as usize);
-        let data = &self.data;
-        let mut pos = 0;
-        let mut prev: Option<StreamId> = None;
-        while pos < data.len() {
-            let offset = pos;
-            let flags = data[pos];
-            pos += 1;
-            let Some(ms_delta) = get_varint(data, &mut pos) else {
-                break;
-            };
-            let Some(seq) = get_varint(data, &mut pos) else {
-                break;
-            };
-            let ms = self.first.ms.wrapping_add(ms_delta);
-            let seq = match prev {
-                Some(p) if p.ms == ms => p.seq.wrapping_add(seq),
-                _ => seq,
-            };
-            let id = StreamId::new(ms, seq);
-            prev = Some(id);
-            let mut fields = Vec::new();
-            let ok = if flags & F_SAME_FIELDS != 0 {
-                self.master.iter().all(|m| match get_bytes(data, &mut pos) {
-                    Some(v) => {
-                        fields.push((m.as_ref(), v));
-                        true
-                    }
-                    None => false,
-                })
-            } else {
-                match get_varint(data, &mut pos) {
-                    Some(n) => (0..n).all(|_| {
-                        match (get_bytes(data, &mut pos), get_bytes(data, &mut pos)) {
-                            (Some(f), Some(v)) => {
-                                fields.push((f, v));
-                                true
-                            }
-                            _ => false,
-                        }
-                    }),
-                    None => false,
-                }
-            };
-            if !ok {
+        let mut cur = self.cursor();
+        while let Some(h) = cur.header() {
+            match cur.body(h.flags, true) {
+                Some(fields) => out.push(Decoded {
+                    id: h.id,
+                    deleted: h.deleted(),
+                    fields,
+                }),
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// `(id, offset)` of every live entry, without decoding fields.
+    fn live_ids(&self) -> Vec<(StreamId, usize)> {
+        let mut out = Vec::with_capacity(self.live as usize);
+        let mut cur = self.cursor();
+        while let Some(h) = cur.header() {
+            if cur.body(h.flags, false).is_none() {
                 break;
             }
-            out.push(Decoded {
-                offset,
-                id,
-                deleted: flags & F_DELETED != 0,
-                fields,
-            });
+            if !h.deleted() {
+                out.push((h.id, h.offset));
+            }
         }
         out
     }
@@ -607,24 +655,29 @@ impl Stream {
             if c.live == 0 || c.last < start {
                 return true;
             }
+            if !rev {
+                let mut cur = c.cursor();
+                while let Some(h) = cur.header() {
+                    let want = !h.deleted() && h.id >= start && h.id <= end;
+                    let Some(fields) = cur.body(h.flags, want) else {
+                        return true;
+                    };
+                    if h.id > end {
+                        return false;
+                    }
+                    if want && !f(h.id, &fields) {
+                        return false;
+                    }
+                }
+                return true;
+            }
             let entries = c.decode();
-            let mut go = |e: &Decoded<'_>| -> Option<bool> {
+            for e in entries.iter().rev() {
                 if e.deleted || e.id < start || e.id > end {
-                    return None;
+                    continue;
                 }
-                Some(f(e.id, &e.fields))
-            };
-            if rev {
-                for e in entries.iter().rev() {
-                    if go(e) == Some(false) {
-                        return false;
-                    }
-                }
-            } else {
-                for e in &entries {
-                    if go(e) == Some(false) {
-                        return false;
-                    }
+                if !f(e.id, &e.fields) {
+                    return false;
                 }
             }
             true
@@ -680,14 +733,27 @@ impl Stream {
         self.with_entry(id, |_| {})
     }
 
-    /// The first (or last, `last`) live entry's ID.
+    /// The first (or last, `last`) live entry's ID, without decoding any fields.
     pub fn edge_id(&self, last: bool) -> Option<StreamId> {
-        let mut found = None;
-        self.range(StreamId::MIN, StreamId::MAX, last, |id, _| {
-            found = Some(id);
-            false
-        });
-        found
+        let scan = |c: &Chunk| -> Option<StreamId> {
+            let mut found = None;
+            let mut cur = c.cursor();
+            while let Some(h) = cur.header() {
+                cur.body(h.flags, false)?;
+                if !h.deleted() {
+                    found = Some(h.id);
+                    if !last {
+                        break;
+                    }
+                }
+            }
+            found
+        };
+        if last {
+            self.chunks.values().rev().find_map(scan)
+        } else {
+            self.chunks.values().find_map(scan)
+        }
     }
 
     fn refresh_first_id(&mut self) {
@@ -704,10 +770,10 @@ impl Stream {
             return false;
         };
         let offset = chunk
-            .decode()
-            .iter()
-            .find(|e| e.id == id && !e.deleted)
-            .map(|e| e.offset);
+            .live_ids()
+            .into_iter()
+            .find(|&(i, _)| i == id)
+            .map(|(_, o)| o);
         let Some(offset) = offset else {
             return false;
         };
@@ -753,10 +819,8 @@ impl Stream {
                 break;
             }
             let victims: Vec<usize> = chunk
-                .decode()
-                .iter()
-                .filter(|e| !e.deleted)
-                .map(|e| (e.id, e.offset))
+                .live_ids()
+                .into_iter()
                 .take_while(|&(id, _)| match trim.by {
                     TrimBy::MinId(min) => id < min,
                     TrimBy::MaxLen(_) => true,
