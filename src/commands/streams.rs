@@ -602,7 +602,9 @@ impl StreamRead {
                 }
             }
             s.groups.insert(group_name.clone(), group);
-            db.touch(key);
+            if serve || created {
+                db.touch(key);
+            }
         }
         if served == 0 {
             return Ok(false);
