@@ -289,7 +289,9 @@ fn many_entries_across_chunks() {
 fn blocking_reads_are_served_by_xadd() {
     let mut s = Scenario::new("streams_blocking");
     s.cmd("w", &["XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"]);
+    // Separate connections have no order between them: pause so that each blocks in turn.
     s.send("r1", &["XREAD", "BLOCK", "0", "STREAMS", "q", "$"]);
+    s.pause(100);
     s.send(
         "r2",
         &[
@@ -304,6 +306,7 @@ fn blocking_reads_are_served_by_xadd() {
             ">",
         ],
     );
+    s.pause(100);
     s.send(
         "r3",
         &[
@@ -334,5 +337,43 @@ fn blocking_reads_are_served_by_xadd() {
     s.cmd("w", &["MULTI"])
         .cmd("w", &["XREAD", "BLOCK", "0", "STREAMS", "q", "$"]);
     s.cmd("w", &["EXEC"]);
+    s.check();
+}
+
+#[test]
+fn blocking_reads_resp3_and_group_errors() {
+    let mut s = Scenario::new("streams_blocking_resp3");
+    s.cmd_norm("r1", &["HELLO", "3"], compare::Norm::Hello);
+    s.cmd("w", &["XADD", "a", "1-1", "x", "1"]);
+    s.cmd("w", &["XGROUP", "CREATE", "a", "g", "$"]);
+    // Several streams: the reply is a map with only the streams that have entries.
+    s.send(
+        "r1",
+        &["XREAD", "BLOCK", "0", "STREAMS", "b", "a", "$", "$"],
+    );
+    s.pause(100);
+    s.send(
+        "r2",
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "a",
+            ">",
+        ],
+    );
+    s.pause(100);
+    s.quiet("r1");
+    s.cmd("w", &["XADD", "b", "5-1", "y", "2"]);
+    s.read("r1", 1).quiet("r2");
+    s.cmd("w", &["XADD", "a", "6-1", "z", "3"]);
+    s.read("r2", 1);
+    s.cmd("w", &["XINFO", "GROUPS", "a"]);
+    // A timeout in RESP3 is a null.
+    s.cmd("r1", &["XREAD", "BLOCK", "30", "STREAMS", "a", "$"]);
     s.check();
 }
