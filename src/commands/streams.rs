@@ -1116,17 +1116,18 @@ pub fn xpending(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     };
-    let ids: Vec<StreamId> = match consumer_name {
+    // Walked lazily: COUNT bounds the work, not the size of the PEL.
+    let ids: Box<dyn Iterator<Item = StreamId> + '_> = match consumer_name {
         Some(name) => match g.consumers.get(name.as_ref()) {
-            Some(c) if start <= end => c.pending.range(start..=end).copied().collect(),
-            Some(_) => Vec::new(),
+            Some(c) if start <= end => Box::new(c.pending.range(start..=end).copied()),
+            Some(_) => Box::new(std::iter::empty()),
             None => {
                 out.array(0);
                 return Ok(());
             }
         },
-        None if start <= end => g.pel.range(start..=end).map(|(id, _)| *id).collect(),
-        None => Vec::new(),
+        None if start <= end => Box::new(g.pel.range(start..=end).map(|(id, _)| *id)),
+        None => Box::new(std::iter::empty()),
     };
     let now = now_ms();
     let mut body = ReplyBuf::new(out.protocol());

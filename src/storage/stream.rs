@@ -394,7 +394,10 @@ impl Consumer {
     }
 }
 
-/// A consumer group (Redis's `streamCG`).
+/// A consumer group (Redis's `streamCG`). To rebuild a saved group: [`ConsumerGroup::new`],
+/// then its consumers (with their seen/active times and an empty `pending`), then
+/// [`ConsumerGroup::assign`] for each saved PEL entry, which fills both the group's PEL and its
+/// owner's `pending` set.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConsumerGroup {
     /// Last ID delivered to a consumer with `>`.
