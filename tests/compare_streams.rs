@@ -377,3 +377,45 @@ fn blocking_reads_resp3_and_group_errors() {
     s.cmd("r1", &["XREAD", "BLOCK", "30", "STREAMS", "a", "$"]);
     s.check();
 }
+
+#[test]
+fn small_chunks_trim_whole_chunks_like_redis() {
+    let mut s = Scenario::new("streams_small_chunks");
+    s.cmd_norm(
+        "a",
+        &["CONFIG", "GET", "stream-node-max-*"],
+        compare::Norm::SortPairs,
+    );
+    s.cmds(
+        "a",
+        &[
+            &["CONFIG", "SET", "stream-node-max-entries", "3"],
+            &["CONFIG", "SET", "stream-node-max-bytes", "0"],
+        ],
+    );
+    for i in 1..=10 {
+        let id = format!("{i}-0");
+        s.cmd("a", &["XADD", "s", &id, "f", "v"]);
+    }
+    s.cmds(
+        "a",
+        &[
+            // 10 entries in chunks of 3: `~` removes only whole chunks.
+            &["XTRIM", "s", "MAXLEN", "~", "8"],
+            &["XTRIM", "s", "MAXLEN", "~", "6"],
+            &["XRANGE", "s", "-", "+", "COUNT", "1"],
+            &["XTRIM", "s", "MINID", "~", "9"],
+            &["XRANGE", "s", "-", "+", "COUNT", "1"],
+            &["XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "2"],
+            &["XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "3"],
+            &["XLEN", "s"],
+            &["XADD", "s", "MAXLEN", "~", "2", "11-0", "f", "v"],
+            &["XLEN", "s"],
+            &["XDEL", "s", "10-0", "11-0"],
+            &["XRANGE", "s", "-", "+"],
+            &["CONFIG", "SET", "stream-node-max-bytes", "4kb"],
+            &["CONFIG", "GET", "stream-node-max-bytes"],
+        ],
+    );
+    s.check();
+}

@@ -1,7 +1,6 @@
 //! The stream type (XADD, XREAD, consumer groups...), stored compactly as Redis does.
 //!
-//! Entries live in chunks of up to [`CHUNK_MAX_ENTRIES`] entries or about [`CHUNK_MAX_BYTES`]
-//! bytes, kept in a B-tree keyed by the ID of each chunk's first entry (Redis's rax of
+//! Entries live in chunks of up to 100 entries or 4 KiB (by default: [`ChunkLimits`]), kept in a B-tree keyed by the ID of each chunk's first entry (Redis's rax of
 //! listpacks). A chunk stores the field names of its first entry once (its "master" fields);
 //! an entry with the same field names stores only its values, and every ID is stored as a delta
 //! from the chunk's first ID, so a small entry costs a dozen bytes. XDEL only flags an entry as
@@ -16,10 +15,37 @@ use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-/// Most entries (live or deleted) in one chunk: Redis's `stream-node-max-entries` default.
-pub const CHUNK_MAX_ENTRIES: u32 = 100;
-/// Most encoded bytes in one chunk: Redis's `stream-node-max-bytes` default.
-pub const CHUNK_MAX_BYTES: usize = 4096;
+/// How large a chunk may grow before the next entry starts a new one: Redis's
+/// `stream-node-max-entries` (entries, live or deleted) and `stream-node-max-bytes` (encoded
+/// bytes); 0 means no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkLimits {
+    /// Most entries in one chunk.
+    pub max_entries: u64,
+    /// Most encoded bytes in one chunk.
+    pub max_bytes: u64,
+}
+
+impl Default for ChunkLimits {
+    /// Redis's defaults: 100 entries, 4096 bytes.
+    fn default() -> Self {
+        ChunkLimits {
+            max_entries: 100,
+            max_bytes: 4096,
+        }
+    }
+}
+
+impl ChunkLimits {
+    /// The LIMIT of a `~` trim given without one: 100 chunks' worth of entries, as Redis
+    /// (10,000 when that is 0 or over a million).
+    pub fn default_trim_limit(&self) -> u64 {
+        match self.max_entries.saturating_mul(100) {
+            n @ 1..=1_000_000 => n,
+            _ => 10_000,
+        }
+    }
+}
 
 /// An entry ID: milliseconds and a sequence number, ordered as a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -208,7 +234,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Up to [`CHUNK_MAX_ENTRIES`] consecutive entries (Redis's listpack node).
+/// Consecutive entries, as many as [`ChunkLimits`] allow (Redis's listpack node).
 #[derive(Debug, Clone)]
 struct Chunk {
     /// ID of the chunk's first entry; every entry's ID is stored relative to it.
@@ -606,18 +632,20 @@ impl Stream {
 
     /// Appends an entry whose ID the caller checked is greater than [`Stream::last_id`]; counts
     /// it in `entries_added`. Field names and values are copied.
-    pub fn append(&mut self, id: StreamId, fields: &[(&[u8], &[u8])]) {
-        self.append_raw(id, fields);
+    pub fn append(&mut self, id: StreamId, fields: &[(&[u8], &[u8])], limits: ChunkLimits) {
+        self.append_raw(id, fields, limits);
         self.last_id = id;
         self.entries_added += 1;
     }
 
     /// Appends an entry without touching the counters of [`StreamMeta`]: what a loader calls
     /// for each saved entry, in ID order, before [`Stream::set_meta`].
-    pub fn append_raw(&mut self, id: StreamId, fields: &[(&[u8], &[u8])]) {
+    pub fn append_raw(&mut self, id: StreamId, fields: &[(&[u8], &[u8])], limits: ChunkLimits) {
         let fits = self.chunks.values().next_back().is_some_and(|c| {
-            c.total < CHUNK_MAX_ENTRIES
-                && c.data.len() + c.encoded_len(id, fields) < CHUNK_MAX_BYTES
+            c.total < u32::MAX
+                && (limits.max_entries == 0 || u64::from(c.total) < limits.max_entries)
+                && (limits.max_bytes == 0
+                    || ((c.data.len() + c.encoded_len(id, fields)) as u64) < limits.max_bytes)
                 && id > c.last
         });
         if !fits {
@@ -937,9 +965,17 @@ mod tests {
         for i in 0..250u64 {
             let v = i.to_string();
             if i % 7 == 0 {
-                s.append(id(i / 3, i), &[(b"other", v.as_bytes())]);
+                s.append(
+                    id(i / 3, i),
+                    &[(b"other", v.as_bytes())],
+                    ChunkLimits::default(),
+                );
             } else {
-                s.append(id(i / 3, i), &[(b"a", v.as_bytes()), (b"b", b"x")]);
+                s.append(
+                    id(i / 3, i),
+                    &[(b"a", v.as_bytes()), (b"b", b"x")],
+                    ChunkLimits::default(),
+                );
             }
         }
         assert_eq!(s.len(), 250);
@@ -960,7 +996,7 @@ mod tests {
     fn delete_and_trim() {
         let mut s = Stream::new();
         for i in 1..=300u64 {
-            s.append(id(i, 0), &[(b"f", b"v")]);
+            s.append(id(i, 0), &[(b"f", b"v")], ChunkLimits::default());
         }
         assert!(s.delete(id(1, 0)));
         assert!(!s.delete(id(1, 0)));
