@@ -190,6 +190,10 @@ pub struct EncodingLimits {
     pub zset_max_listpack_entries: u64,
     /// `zset-max-listpack-value`.
     pub zset_max_listpack_value: u64,
+    /// `stream-node-max-bytes`: most bytes in one chunk of stream entries (0 = no limit).
+    pub stream_node_max_bytes: u64,
+    /// `stream-node-max-entries`: most entries in one chunk of stream entries (0 = no limit).
+    pub stream_node_max_entries: u64,
     /// `list-max-listpack-size` (negative: a size class in KiB, -2 = 8 KiB; positive: entries).
     pub list_max_listpack_size: i64,
 }
@@ -205,6 +209,8 @@ impl Default for EncodingLimits {
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
             list_max_listpack_size: -2,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
         }
     }
 }
@@ -640,6 +646,24 @@ pub static DIRECTIVES: &[Directive] = &[
             c.encoding.list_max_listpack_size = one(a)?
                 .parse()
                 .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "stream-node-max-bytes",
+        mutable: true,
+        get: |c| c.encoding.stream_node_max_bytes.to_string(),
+        set: |c, a| {
+            c.encoding.stream_node_max_bytes = bounded(a, 0, i64::MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "stream-node-max-entries",
+        mutable: true,
+        get: |c| c.encoding.stream_node_max_entries.to_string(),
+        set: |c, a| {
+            c.encoding.stream_node_max_entries = bounded(a, 0, i64::MAX)?;
             Ok(())
         },
     },

@@ -289,6 +289,7 @@ fn many_entries_across_chunks() {
 fn blocking_reads_are_served_by_xadd() {
     let mut s = Scenario::new("streams_blocking");
     s.cmd("w", &["XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"]);
+    // Separate connections have no order between them: pause so that each blocks in turn.
     s.send("r1", &["XREAD", "BLOCK", "0", "STREAMS", "q", "$"]);
     s.await_blocked(1);
     s.send(
@@ -336,5 +337,85 @@ fn blocking_reads_are_served_by_xadd() {
     s.cmd("w", &["MULTI"])
         .cmd("w", &["XREAD", "BLOCK", "0", "STREAMS", "q", "$"]);
     s.cmd("w", &["EXEC"]);
+    s.check();
+}
+
+#[test]
+fn blocking_reads_resp3_and_group_errors() {
+    let mut s = Scenario::new("streams_blocking_resp3");
+    s.cmd_norm("r1", &["HELLO", "3"], compare::Norm::Hello);
+    s.cmd("w", &["XADD", "a", "1-1", "x", "1"]);
+    s.cmd("w", &["XGROUP", "CREATE", "a", "g", "$"]);
+    // Several streams: the reply is a map with only the streams that have entries.
+    s.send(
+        "r1",
+        &["XREAD", "BLOCK", "0", "STREAMS", "b", "a", "$", "$"],
+    );
+    s.await_blocked(1);
+    s.send(
+        "r2",
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "a",
+            ">",
+        ],
+    );
+    s.await_blocked(2);
+    s.quiet("r1");
+    s.cmd("w", &["XADD", "b", "5-1", "y", "2"]);
+    s.read("r1", 1).quiet("r2");
+    s.cmd("w", &["XADD", "a", "6-1", "z", "3"]);
+    s.read("r2", 1);
+    s.cmd("w", &["XINFO", "GROUPS", "a"]);
+    // A timeout in RESP3 is a null.
+    s.cmd("r1", &["XREAD", "BLOCK", "30", "STREAMS", "a", "$"]);
+    s.check();
+}
+
+#[test]
+fn small_chunks_trim_whole_chunks_like_redis() {
+    let mut s = Scenario::new("streams_small_chunks");
+    s.cmd_norm(
+        "a",
+        &["CONFIG", "GET", "stream-node-max-*"],
+        compare::Norm::SortPairs,
+    );
+    s.cmds(
+        "a",
+        &[
+            &["CONFIG", "SET", "stream-node-max-entries", "3"],
+            &["CONFIG", "SET", "stream-node-max-bytes", "0"],
+        ],
+    );
+    for i in 1..=10 {
+        let id = format!("{i}-0");
+        s.cmd("a", &["XADD", "s", &id, "f", "v"]);
+    }
+    s.cmds(
+        "a",
+        &[
+            // 10 entries in chunks of 3: `~` removes only whole chunks.
+            &["XTRIM", "s", "MAXLEN", "~", "8"],
+            &["XTRIM", "s", "MAXLEN", "~", "6"],
+            &["XRANGE", "s", "-", "+", "COUNT", "1"],
+            &["XTRIM", "s", "MINID", "~", "9"],
+            &["XRANGE", "s", "-", "+", "COUNT", "1"],
+            &["XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "2"],
+            &["XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "3"],
+            &["XLEN", "s"],
+            &["XADD", "s", "MAXLEN", "~", "2", "11-0", "f", "v"],
+            &["XLEN", "s"],
+            &["XDEL", "s", "10-0", "11-0"],
+            &["XRANGE", "s", "-", "+"],
+            &["CONFIG", "SET", "stream-node-max-bytes", "4kb"],
+            &["CONFIG", "GET", "stream-node-max-bytes"],
+        ],
+    );
     s.check();
 }

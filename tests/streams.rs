@@ -500,3 +500,204 @@ async fn every_stream_command_raises_its_event() {
         assert_eq!(key, "s");
     }
 }
+
+/// The (id, consumer, idle ms, deliveries) rows of an extended XPENDING reply.
+fn pending_rows(v: &Value) -> Vec<(String, String, i64, i64)> {
+    let Value::Array(rows) = v else {
+        panic!("not an array: {v:?}");
+    };
+    rows.iter()
+        .map(|r| {
+            let f = flat(r);
+            (
+                f[0].clone(),
+                f[1].clone(),
+                f[2].parse().expect("idle"),
+                f[3].parse().expect("count"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn claim_options_idle_time_retrycount_force_lastid_and_noack() {
+    let srv = common::start().await;
+    let mut c = srv.conn().await;
+    for i in 1..=4 {
+        let id = format!("{i}-0");
+        q(&mut c, &["XADD", "s", &id, "f", "v"]).await;
+    }
+    q(&mut c, &["XGROUP", "CREATE", "s", "g", "0"]).await;
+    q(
+        &mut c,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "a",
+            "COUNT",
+            "2",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+    )
+    .await;
+    // IDLE sets the delivery time in the past; RETRYCOUNT sets the counter.
+    let v = q(
+        &mut c,
+        &[
+            "XCLAIM",
+            "s",
+            "g",
+            "b",
+            "0",
+            "1-0",
+            "IDLE",
+            "60000",
+            "RETRYCOUNT",
+            "9",
+            "JUSTID",
+        ],
+    )
+    .await;
+    assert_eq!(text(&v), "1-0");
+    let rows = pending_rows(&q(&mut c, &["XPENDING", "s", "g", "-", "+", "10"]).await);
+    assert_eq!((rows[0].1.as_str(), rows[0].3), ("b", 9));
+    assert!(rows[0].2 >= 60000, "{rows:?}");
+    assert!(rows[1].2 < 60000, "{rows:?}");
+    // XPENDING IDLE keeps only entries idle that long.
+    let idle = pending_rows(
+        &q(
+            &mut c,
+            &["XPENDING", "s", "g", "IDLE", "30000", "-", "+", "10"],
+        )
+        .await,
+    );
+    assert_eq!(idle.len(), 1);
+    assert_eq!(idle[0].0, "1-0");
+    // min-idle-time: 2-0 was delivered just now, so it is not claimed.
+    let v = q(&mut c, &["XCLAIM", "s", "g", "b", "30000", "2-0"]).await;
+    assert_eq!(v, Value::Array(vec![]));
+    // TIME: an absolute delivery time; a future one counts as now.
+    let past = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis()
+        - 5000)
+        .to_string();
+    q(
+        &mut c,
+        &["XCLAIM", "s", "g", "b", "0", "2-0", "TIME", &past],
+    )
+    .await;
+    let rows = pending_rows(&q(&mut c, &["XPENDING", "s", "g", "-", "+", "10", "b"]).await);
+    assert_eq!(rows.len(), 2);
+    assert!(rows[1].2 >= 5000 && rows[1].3 == 2, "{rows:?}");
+    // FORCE creates a PEL entry for an entry never delivered; LASTID moves the group forward.
+    let v = q(
+        &mut c,
+        &[
+            "XCLAIM", "s", "g", "c", "0", "4-0", "FORCE", "LASTID", "3-0", "JUSTID",
+        ],
+    )
+    .await;
+    assert_eq!(text(&v), "4-0");
+    let groups = text(&q(&mut c, &["XINFO", "GROUPS", "s"]).await);
+    assert!(
+        groups.contains("pending 3 last-delivered-id 3-0"),
+        "{groups}"
+    );
+    // Without FORCE an entry that is not pending is not claimed.
+    let v = q(&mut c, &["XCLAIM", "s", "g", "c", "0", "3-0"]).await;
+    assert_eq!(v, Value::Array(vec![]));
+    // NOACK: delivered, not pending.
+    let got = q(
+        &mut c,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "d",
+            "NOACK",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+    )
+    .await;
+    assert_eq!(text(&got), "s 4-0 f v");
+    assert_eq!(
+        text(&q(&mut c, &["XPENDING", "s", "g"]).await),
+        "3 1-0 4-0 b 2 c 1"
+    );
+    let e = expect_err(
+        &mut c,
+        &cmd(&["XCLAIM", "s", "g", "c", "0", "1-0", "BOGUS"]),
+    )
+    .await;
+    assert_eq!(e, "ERR Unrecognized XCLAIM option 'BOGUS'");
+    let e = expect_err(&mut c, &cmd(&["XCLAIM", "s", "g", "c", "x", "1-0"])).await;
+    assert_eq!(e, "ERR Invalid min-idle-time argument for XCLAIM");
+}
+
+#[tokio::test]
+async fn group_positions_counters_and_setid() {
+    let srv = common::start().await;
+    let mut c = srv.conn().await;
+    for i in 1..=5 {
+        let id = format!("{i}-0");
+        q(&mut c, &["XADD", "s", &id, "f", "v"]).await;
+    }
+    q(&mut c, &["XGROUP", "CREATE", "s", "late", "$"]).await;
+    q(
+        &mut c,
+        &["XGROUP", "CREATE", "s", "early", "0", "ENTRIESREAD", "0"],
+    )
+    .await;
+    let groups = text(&q(&mut c, &["XINFO", "GROUPS", "s"]).await);
+    assert_eq!(
+        groups,
+        "name early consumers 0 pending 0 last-delivered-id 0-0 entries-read 0 lag 5 \
+         name late consumers 0 pending 0 last-delivered-id 5-0 entries-read nil lag 0"
+    );
+    q(
+        &mut c,
+        &["XGROUP", "SETID", "s", "early", "3-0", "ENTRIESREAD", "3"],
+    )
+    .await;
+    let got = q(
+        &mut c,
+        &["XREADGROUP", "GROUP", "early", "x", "STREAMS", "s", ">"],
+    )
+    .await;
+    assert_eq!(text(&got), "s 4-0 f v 5-0 f v");
+    let full = text(&q(&mut c, &["XINFO", "STREAM", "s", "FULL", "COUNT", "0"]).await);
+    assert!(full.contains("entries-read 5 lag 0 pel-count 2"), "{full}");
+    // XSETID: the stream's last ID and counters; never below the top entry.
+    let e = expect_err(&mut c, &cmd(&["XSETID", "s", "4-0"])).await;
+    assert_eq!(
+        e,
+        "ERR The ID specified in XSETID is smaller than the target stream top item"
+    );
+    q(
+        &mut c,
+        &[
+            "XSETID",
+            "s",
+            "9-0",
+            "ENTRIESADDED",
+            "20",
+            "MAXDELETEDID",
+            "8-0",
+        ],
+    )
+    .await;
+    let info = text(&q(&mut c, &["XINFO", "STREAM", "s"]).await);
+    assert!(
+        info.contains("last-generated-id 9-0 max-deleted-entry-id 8-0 entries-added 20"),
+        "{info}"
+    );
+    let id = text(&q(&mut c, &["XADD", "s", "9-*", "f", "v"]).await);
+    assert_eq!(id, "9-1");
+}

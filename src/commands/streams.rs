@@ -8,7 +8,7 @@ use crate::notify::{notify, EventClass};
 use crate::protocol::{Protocol, ReplyBuf};
 use crate::server::blocking::signal_key_ready;
 use crate::server::Shared;
-use crate::storage::stream::{ConsumerGroup, Fields, Stream, StreamId, Trim, TrimBy};
+use crate::storage::stream::{ChunkLimits, ConsumerGroup, Fields, Stream, StreamId, Trim, TrimBy};
 use crate::storage::{now_ms, Db, Value};
 use bytes::Bytes;
 
@@ -23,6 +23,15 @@ fn stream_mut(v: &mut Value) -> Option<&mut Stream> {
     match v {
         Value::Stream(s) => Some(s.as_mut()),
         _ => None,
+    }
+}
+
+/// `stream-node-max-entries` and `stream-node-max-bytes`.
+fn chunk_limits(ctx: &Ctx<'_>) -> ChunkLimits {
+    let e = ctx.shared.config().encoding;
+    ChunkLimits {
+        max_entries: e.stream_node_max_entries,
+        max_bytes: e.stream_node_max_bytes,
     }
 }
 
@@ -205,7 +214,11 @@ struct AddTrimArgs {
 }
 
 /// Redis's `streamParseAddOrTrimArgsOrReply`.
-fn parse_add_trim(args: &[Bytes], xadd: bool) -> Result<AddTrimArgs, CmdError> {
+fn parse_add_trim(
+    args: &[Bytes],
+    xadd: bool,
+    chunks: ChunkLimits,
+) -> Result<AddTrimArgs, CmdError> {
     let mut by: Option<TrimBy> = None;
     let mut approx = false;
     let mut limit: Option<i64> = None;
@@ -275,8 +288,7 @@ fn parse_add_trim(args: &[Bytes], xadd: bool) -> Result<AddTrimArgs, CmdError> {
             ))
         }
         Some(l) => l as u64,
-        // 100 * stream-node-max-entries.
-        None if approx => 100 * u64::from(crate::storage::stream::CHUNK_MAX_ENTRIES),
+        None if approx => chunks.default_trim_limit(),
         None => 0,
     };
     Ok(AddTrimArgs {
@@ -323,7 +335,8 @@ fn too_small() -> CmdError {
 
 /// XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value ...
 pub fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let parsed = parse_add_trim(args, true)?;
+    let chunks = chunk_limits(ctx);
+    let parsed = parse_add_trim(args, true, chunks)?;
     let field_pos = parsed.id_pos + 1;
     let nfields = args.len().saturating_sub(field_pos);
     if nfields < 2 || nfields % 2 == 1 {
@@ -354,7 +367,7 @@ pub fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .chunks(2)
         .map(|p| (p[0].as_ref(), p[1].as_ref()))
         .collect();
-    s.append(id, &fields);
+    s.append(id, &fields, chunks);
     bulk_id(ctx.out, id);
     let trimmed = parsed.trim.is_some_and(|t| s.trim(t) > 0);
     db.touch(key);
@@ -368,6 +381,7 @@ pub fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
 pub fn xtrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let chunks = chunk_limits(ctx);
     let key = &args[1];
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
@@ -375,7 +389,7 @@ pub fn xtrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
-    let parsed = parse_add_trim(args, false)?;
+    let parsed = parse_add_trim(args, false, chunks)?;
     let deleted = parsed.trim.map_or(0, |t| s.trim(t));
     if deleted > 0 {
         db.touch(key);
@@ -602,7 +616,9 @@ impl StreamRead {
                 }
             }
             s.groups.insert(group_name.clone(), group);
-            db.touch(key);
+            if serve || created {
+                db.touch(key);
+            }
         }
         if served == 0 {
             return Ok(false);
@@ -1114,17 +1130,18 @@ pub fn xpending(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     };
-    let ids: Vec<StreamId> = match consumer_name {
+    // Walked lazily: COUNT bounds the work, not the size of the PEL.
+    let ids: Box<dyn Iterator<Item = StreamId> + '_> = match consumer_name {
         Some(name) => match g.consumers.get(name.as_ref()) {
-            Some(c) if start <= end => c.pending.range(start..=end).copied().collect(),
-            Some(_) => Vec::new(),
+            Some(c) if start <= end => Box::new(c.pending.range(start..=end).copied()),
+            Some(_) => Box::new(std::iter::empty()),
             None => {
                 out.array(0);
                 return Ok(());
             }
         },
-        None if start <= end => g.pel.range(start..=end).map(|(id, _)| *id).collect(),
-        None => Vec::new(),
+        None if start <= end => Box::new(g.pel.range(start..=end).map(|(id, _)| *id)),
+        None => Box::new(std::iter::empty()),
     };
     let now = now_ms();
     let mut body = ReplyBuf::new(out.protocol());

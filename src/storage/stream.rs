@@ -1,7 +1,6 @@
 //! The stream type (XADD, XREAD, consumer groups...), stored compactly as Redis does.
 //!
-//! Entries live in chunks of up to [`CHUNK_MAX_ENTRIES`] entries or about [`CHUNK_MAX_BYTES`]
-//! bytes, kept in a B-tree keyed by the ID of each chunk's first entry (Redis's rax of
+//! Entries live in chunks of up to 100 entries or 4 KiB (by default: [`ChunkLimits`]), kept in a B-tree keyed by the ID of each chunk's first entry (Redis's rax of
 //! listpacks). A chunk stores the field names of its first entry once (its "master" fields);
 //! an entry with the same field names stores only its values, and every ID is stored as a delta
 //! from the chunk's first ID, so a small entry costs a dozen bytes. XDEL only flags an entry as
@@ -16,10 +15,37 @@ use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-/// Most entries (live or deleted) in one chunk: Redis's `stream-node-max-entries` default.
-pub const CHUNK_MAX_ENTRIES: u32 = 100;
-/// Most encoded bytes in one chunk: Redis's `stream-node-max-bytes` default.
-pub const CHUNK_MAX_BYTES: usize = 4096;
+/// How large a chunk may grow before the next entry starts a new one: Redis's
+/// `stream-node-max-entries` (entries, live or deleted) and `stream-node-max-bytes` (encoded
+/// bytes); 0 means no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkLimits {
+    /// Most entries in one chunk.
+    pub max_entries: u64,
+    /// Most encoded bytes in one chunk.
+    pub max_bytes: u64,
+}
+
+impl Default for ChunkLimits {
+    /// Redis's defaults: 100 entries, 4096 bytes.
+    fn default() -> Self {
+        ChunkLimits {
+            max_entries: 100,
+            max_bytes: 4096,
+        }
+    }
+}
+
+impl ChunkLimits {
+    /// The LIMIT of a `~` trim given without one: 100 chunks' worth of entries, as Redis
+    /// (10,000 when that is 0 or over a million).
+    pub fn default_trim_limit(&self) -> u64 {
+        match self.max_entries.saturating_mul(100) {
+            n @ 1..=1_000_000 => n,
+            _ => 10_000,
+        }
+    }
+}
 
 /// An entry ID: milliseconds and a sequence number, ordered as a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -134,14 +160,81 @@ fn get_bytes<'a>(data: &'a [u8], pos: &mut usize) -> Option<&'a [u8]> {
 
 /// One decoded entry of a chunk.
 struct Decoded<'a> {
-    /// Offset of the entry's flag byte in the chunk.
-    offset: usize,
     id: StreamId,
     deleted: bool,
     fields: Fields<'a>,
 }
 
-/// Up to [`CHUNK_MAX_ENTRIES`] consecutive entries (Redis's listpack node).
+/// The header of one encoded entry.
+struct Header {
+    offset: usize,
+    id: StreamId,
+    flags: u8,
+}
+
+impl Header {
+    fn deleted(&self) -> bool {
+        self.flags & F_DELETED != 0
+    }
+}
+
+/// Decodes a chunk entry by entry, so a range read only builds the fields of the entries it
+/// returns. Stops at the first undecodable byte (which the encoder never writes).
+struct Cursor<'a> {
+    chunk: &'a Chunk,
+    pos: usize,
+    prev: Option<StreamId>,
+}
+
+impl<'a> Cursor<'a> {
+    /// The next entry's header; its body must be read (or skipped) with [`Cursor::body`].
+    fn header(&mut self) -> Option<Header> {
+        let data = &self.chunk.data;
+        let offset = self.pos;
+        let flags = *data.get(self.pos)?;
+        self.pos += 1;
+        let ms_delta = get_varint(data, &mut self.pos)?;
+        let seq = get_varint(data, &mut self.pos)?;
+        let ms = self.chunk.first.ms.wrapping_add(ms_delta);
+        let seq = match self.prev {
+            Some(p) if p.ms == ms => p.seq.wrapping_add(seq),
+            _ => seq,
+        };
+        let id = StreamId::new(ms, seq);
+        self.prev = Some(id);
+        Some(Header { offset, id, flags })
+    }
+
+    /// The fields of the entry whose header was just read (an empty list when `want` is
+    /// false: they are skipped).
+    fn body(&mut self, flags: u8, want: bool) -> Option<Fields<'a>> {
+        let data: &'a [u8] = &self.chunk.data;
+        let mut fields = Vec::new();
+        if flags & F_SAME_FIELDS != 0 {
+            if want {
+                fields.reserve(self.chunk.master.len());
+            }
+            for m in self.chunk.master.iter() {
+                let v = get_bytes(data, &mut self.pos)?;
+                if want {
+                    fields.push((m.as_ref(), v));
+                }
+            }
+        } else {
+            let n = get_varint(data, &mut self.pos)?;
+            for _ in 0..n {
+                let f = get_bytes(data, &mut self.pos)?;
+                let v = get_bytes(data, &mut self.pos)?;
+                if want {
+                    fields.push((f, v));
+                }
+            }
+        }
+        Some(fields)
+    }
+}
+
+/// Consecutive entries, as many as [`ChunkLimits`] allow (Redis's listpack node).
 #[derive(Debug, Clone)]
 struct Chunk {
     /// ID of the chunk's first entry; every entry's ID is stored relative to it.
@@ -234,62 +327,43 @@ impl Chunk {
         }
     }
 
-    /// Every entry, deleted ones included, in ID order. Stops at the first undecodable byte
-    /// (which the encoder never writes).
+    /// Walks the chunk's entries in order (deleted ones included).
+    fn cursor(&self) -> Cursor<'_> {
+        Cursor {
+            chunk: self,
+            pos: 0,
+            prev: None,
+        }
+    }
+
+    /// Every entry with its fields, deleted ones included, in ID order.
     fn decode(&self) -> Vec<Decoded<'_>> {
         let mut out = Vec::with_capacity(self.total as usize);
-        let data = &self.data;
-        let mut pos = 0;
-        let mut prev: Option<StreamId> = None;
-        while pos < data.len() {
-            let offset = pos;
-            let flags = data[pos];
-            pos += 1;
-            let Some(ms_delta) = get_varint(data, &mut pos) else {
-                break;
-            };
-            let Some(seq) = get_varint(data, &mut pos) else {
-                break;
-            };
-            let ms = self.first.ms.wrapping_add(ms_delta);
-            let seq = match prev {
-                Some(p) if p.ms == ms => p.seq.wrapping_add(seq),
-                _ => seq,
-            };
-            let id = StreamId::new(ms, seq);
-            prev = Some(id);
-            let mut fields = Vec::new();
-            let ok = if flags & F_SAME_FIELDS != 0 {
-                self.master.iter().all(|m| match get_bytes(data, &mut pos) {
-                    Some(v) => {
-                        fields.push((m.as_ref(), v));
-                        true
-                    }
-                    None => false,
-                })
-            } else {
-                match get_varint(data, &mut pos) {
-                    Some(n) => (0..n).all(|_| {
-                        match (get_bytes(data, &mut pos), get_bytes(data, &mut pos)) {
-                            (Some(f), Some(v)) => {
-                                fields.push((f, v));
-                                true
-                            }
-                            _ => false,
-                        }
-                    }),
-                    None => false,
-                }
-            };
-            if !ok {
+        let mut cur = self.cursor();
+        while let Some(h) = cur.header() {
+            match cur.body(h.flags, true) {
+                Some(fields) => out.push(Decoded {
+                    id: h.id,
+                    deleted: h.deleted(),
+                    fields,
+                }),
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// `(id, offset)` of every live entry, without decoding fields.
+    fn live_ids(&self) -> Vec<(StreamId, usize)> {
+        let mut out = Vec::with_capacity(self.live as usize);
+        let mut cur = self.cursor();
+        while let Some(h) = cur.header() {
+            if cur.body(h.flags, false).is_none() {
                 break;
             }
-            out.push(Decoded {
-                offset,
-                id,
-                deleted: flags & F_DELETED != 0,
-                fields,
-            });
+            if !h.deleted() {
+                out.push((h.id, h.offset));
+            }
         }
         out
     }
@@ -346,7 +420,10 @@ impl Consumer {
     }
 }
 
-/// A consumer group (Redis's `streamCG`).
+/// A consumer group (Redis's `streamCG`). To rebuild a saved group: [`ConsumerGroup::new`],
+/// then its consumers (with their seen/active times and an empty `pending`), then
+/// [`ConsumerGroup::assign`] for each saved PEL entry, which fills both the group's PEL and its
+/// owner's `pending` set.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConsumerGroup {
     /// Last ID delivered to a consumer with `>`.
@@ -555,18 +632,20 @@ impl Stream {
 
     /// Appends an entry whose ID the caller checked is greater than [`Stream::last_id`]; counts
     /// it in `entries_added`. Field names and values are copied.
-    pub fn append(&mut self, id: StreamId, fields: &[(&[u8], &[u8])]) {
-        self.append_raw(id, fields);
+    pub fn append(&mut self, id: StreamId, fields: &[(&[u8], &[u8])], limits: ChunkLimits) {
+        self.append_raw(id, fields, limits);
         self.last_id = id;
         self.entries_added += 1;
     }
 
     /// Appends an entry without touching the counters of [`StreamMeta`]: what a loader calls
     /// for each saved entry, in ID order, before [`Stream::set_meta`].
-    pub fn append_raw(&mut self, id: StreamId, fields: &[(&[u8], &[u8])]) {
+    pub fn append_raw(&mut self, id: StreamId, fields: &[(&[u8], &[u8])], limits: ChunkLimits) {
         let fits = self.chunks.values().next_back().is_some_and(|c| {
-            c.total < CHUNK_MAX_ENTRIES
-                && c.data.len() + c.encoded_len(id, fields) < CHUNK_MAX_BYTES
+            c.total < u32::MAX
+                && (limits.max_entries == 0 || u64::from(c.total) < limits.max_entries)
+                && (limits.max_bytes == 0
+                    || ((c.data.len() + c.encoded_len(id, fields)) as u64) < limits.max_bytes)
                 && id > c.last
         });
         if !fits {
@@ -607,24 +686,29 @@ impl Stream {
             if c.live == 0 || c.last < start {
                 return true;
             }
+            if !rev {
+                let mut cur = c.cursor();
+                while let Some(h) = cur.header() {
+                    let want = !h.deleted() && h.id >= start && h.id <= end;
+                    let Some(fields) = cur.body(h.flags, want) else {
+                        return true;
+                    };
+                    if h.id > end {
+                        return false;
+                    }
+                    if want && !f(h.id, &fields) {
+                        return false;
+                    }
+                }
+                return true;
+            }
             let entries = c.decode();
-            let mut go = |e: &Decoded<'_>| -> Option<bool> {
+            for e in entries.iter().rev() {
                 if e.deleted || e.id < start || e.id > end {
-                    return None;
+                    continue;
                 }
-                Some(f(e.id, &e.fields))
-            };
-            if rev {
-                for e in entries.iter().rev() {
-                    if go(e) == Some(false) {
-                        return false;
-                    }
-                }
-            } else {
-                for e in &entries {
-                    if go(e) == Some(false) {
-                        return false;
-                    }
+                if !f(e.id, &e.fields) {
+                    return false;
                 }
             }
             true
@@ -680,14 +764,27 @@ impl Stream {
         self.with_entry(id, |_| {})
     }
 
-    /// The first (or last, `last`) live entry's ID.
+    /// The first (or last, `last`) live entry's ID, without decoding any fields.
     pub fn edge_id(&self, last: bool) -> Option<StreamId> {
-        let mut found = None;
-        self.range(StreamId::MIN, StreamId::MAX, last, |id, _| {
-            found = Some(id);
-            false
-        });
-        found
+        let scan = |c: &Chunk| -> Option<StreamId> {
+            let mut found = None;
+            let mut cur = c.cursor();
+            while let Some(h) = cur.header() {
+                cur.body(h.flags, false)?;
+                if !h.deleted() {
+                    found = Some(h.id);
+                    if !last {
+                        break;
+                    }
+                }
+            }
+            found
+        };
+        if last {
+            self.chunks.values().rev().find_map(scan)
+        } else {
+            self.chunks.values().find_map(scan)
+        }
     }
 
     fn refresh_first_id(&mut self) {
@@ -704,10 +801,10 @@ impl Stream {
             return false;
         };
         let offset = chunk
-            .decode()
-            .iter()
-            .find(|e| e.id == id && !e.deleted)
-            .map(|e| e.offset);
+            .live_ids()
+            .into_iter()
+            .find(|&(i, _)| i == id)
+            .map(|(_, o)| o);
         let Some(offset) = offset else {
             return false;
         };
@@ -753,10 +850,8 @@ impl Stream {
                 break;
             }
             let victims: Vec<usize> = chunk
-                .decode()
-                .iter()
-                .filter(|e| !e.deleted)
-                .map(|e| (e.id, e.offset))
+                .live_ids()
+                .into_iter()
                 .take_while(|&(id, _)| match trim.by {
                     TrimBy::MinId(min) => id < min,
                     TrimBy::MaxLen(_) => true,
@@ -870,9 +965,17 @@ mod tests {
         for i in 0..250u64 {
             let v = i.to_string();
             if i % 7 == 0 {
-                s.append(id(i / 3, i), &[(b"other", v.as_bytes())]);
+                s.append(
+                    id(i / 3, i),
+                    &[(b"other", v.as_bytes())],
+                    ChunkLimits::default(),
+                );
             } else {
-                s.append(id(i / 3, i), &[(b"a", v.as_bytes()), (b"b", b"x")]);
+                s.append(
+                    id(i / 3, i),
+                    &[(b"a", v.as_bytes()), (b"b", b"x")],
+                    ChunkLimits::default(),
+                );
             }
         }
         assert_eq!(s.len(), 250);
@@ -893,7 +996,7 @@ mod tests {
     fn delete_and_trim() {
         let mut s = Stream::new();
         for i in 1..=300u64 {
-            s.append(id(i, 0), &[(b"f", b"v")]);
+            s.append(id(i, 0), &[(b"f", b"v")], ChunkLimits::default());
         }
         assert!(s.delete(id(1, 0)));
         assert!(!s.delete(id(1, 0)));
