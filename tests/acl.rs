@@ -354,6 +354,15 @@ async fn command_and_key_permissions() {
         &c.call(&["EXEC"]).await,
         b"-EXECABORT Transaction discarded because of previous errors.\r\n",
     );
+    // Permissions taken away between MULTI and EXEC refuse the queued command at EXEC.
+    assert_bytes(&c.call(&["MULTI"]).await, b"+OK\r\n");
+    assert_bytes(&c.call(&["GET", "rw1"]).await, b"+QUEUED\r\n");
+    acl_ok(&mut admin, &["SETUSER", "u", "-get"]).await;
+    assert_bytes(
+        &c.call(&["EXEC"]).await,
+        b"*1\r\n-NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution. The user is no longer able to execute the command (no permission to execute the command or subcommand).\r\n",
+    );
+    acl_ok(&mut admin, &["SETUSER", "u", "+get"]).await;
     // Permissions change for connected clients at once.
     acl_ok(&mut admin, &["SETUSER", "u", "+del"]).await;
     assert_bytes(&c.call(&["DEL", "rw1"]).await, b":1\r\n");
@@ -766,4 +775,63 @@ async fn users_in_the_config_file() {
     })
     .await;
     assert!(conflict.is_err());
+}
+
+#[tokio::test]
+async fn selectors() {
+    let s = start().await;
+    let mut admin = s.raw().await;
+    acl_ok(
+        &mut admin,
+        &[
+            "SETUSER",
+            "s",
+            "on",
+            "nopass",
+            "(+get ~a*)",
+            "(+set",
+            "~b*)",
+        ],
+    )
+    .await;
+    let mut conn = s.conn().await;
+    assert_eq!(
+        acl_list(&mut conn).await[1],
+        "user s on nopass sanitize-payload resetchannels -@all (~a* resetchannels -@all +get) (~b* resetchannels -@all +set)"
+    );
+    let getuser = admin.call(&["ACL", "GETUSER", "s"]).await;
+    assert!(
+        getuser.ends_with(b"$9\r\nselectors\r\n*2\r\n*6\r\n$8\r\ncommands\r\n$10\r\n-@all +get\r\n$4\r\nkeys\r\n$3\r\n~a*\r\n$8\r\nchannels\r\n$0\r\n\r\n*6\r\n$8\r\ncommands\r\n$10\r\n-@all +set\r\n$4\r\nkeys\r\n$3\r\n~b*\r\n$8\r\nchannels\r\n$0\r\n\r\n"),
+        "{}",
+        esc(&getuser)
+    );
+    let mut c = raw_as(&s, "s", "x").await;
+    assert_bytes(&c.call(&["GET", "a1"]).await, b"$-1\r\n");
+    assert_bytes(&c.call(&["SET", "b1", "v"]).await, b"+OK\r\n");
+    // Each selector is checked whole: `get` is allowed only on a* keys.
+    assert_bytes(
+        &c.call(&["GET", "b1"]).await,
+        b"-NOPERM No permissions to access a key\r\n",
+    );
+    assert_bytes(
+        &c.call(&["DEL", "a1"]).await,
+        b"-NOPERM User s has no permissions to run the 'del' command\r\n",
+    );
+    assert_bytes(
+        &admin.call(&["ACL", "DRYRUN", "s", "GET", "b1"]).await,
+        b"$48\r\nUser s has no permissions to access the 'b1' key\r\n",
+    );
+    assert_bytes(
+        &admin.call(&["ACL", "SETUSER", "s", "(+get"]).await,
+        b"-ERR Unmatched parenthesis in acl selector starting at '(+get'.\r\n",
+    );
+    acl_ok(&mut admin, &["SETUSER", "s", "clearselectors"]).await;
+    assert_eq!(
+        acl_list(&mut conn).await[1],
+        "user s on nopass sanitize-payload resetchannels -@all"
+    );
+    assert_bytes(
+        &c.call(&["GET", "a1"]).await,
+        b"-NOPERM User s has no permissions to run the 'get' command\r\n",
+    );
 }

@@ -69,6 +69,28 @@ pub fn check_permissions(ctx: &Ctx<'_>, spec: &CommandSpec, args: &[Bytes]) -> C
     let Err(denied) = user.def().check(spec, args) else {
         return Ok(());
     };
+    if ctx.conn.in_exec {
+        // Queued while allowed, refused at EXEC: Redis's execCommand wording.
+        let (reason, object, why) = match denied {
+            Denied::Command => (
+                Reason::Command,
+                spec.name.as_bytes(),
+                "no permission to execute the command or subcommand",
+            ),
+            Denied::Key(i) => (
+                Reason::Key,
+                &args[i][..],
+                "no permission to touch the specified keys",
+            ),
+            Denied::Channel(i) => (
+                Reason::Channel,
+                &args[i][..],
+                "no permission to access one of the channels used as arguments",
+            ),
+        };
+        log_denial(ctx, spec.name, reason, object, user.name.as_bytes());
+        return Err(CmdError::Coded(format!("NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution. The user is no longer able to execute the command ({why}).")));
+    }
     let (reason, object, text) = match denied {
         Denied::Command => (
             Reason::Command,
@@ -165,12 +187,7 @@ pub fn setuser(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .shared
         .acl
         .set_user(&name, &args[3..])
-        .map_err(|(i, e)| {
-            CmdError::Other(format!(
-                "Error in ACL SETUSER modifier '{}': {e}",
-                arg_for_error(&args[3 + i], usize::MAX)
-            ))
-        })?;
+        .map_err(|e| CmdError::Other(e.to_string()))?;
     apply_fallout(ctx, fallout);
     ctx.out.ok();
     Ok(())
@@ -200,7 +217,16 @@ pub fn getuser(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     out.bulk(b"channels");
     out.bulk(&def.root.describe_channels());
     out.bulk(b"selectors");
-    out.array(0);
+    out.array(def.selectors.len());
+    for sel in &def.selectors {
+        out.map(3);
+        out.bulk(b"commands");
+        out.bulk(sel.describe_commands().as_bytes());
+        out.bulk(b"keys");
+        out.bulk(&sel.describe_keys());
+        out.bulk(b"channels");
+        out.bulk(&sel.describe_channels());
+    }
     Ok(())
 }
 
