@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from helpers import SOCKET_TIMEOUT, next_message, wait_numsub, wait_until
+
+
+def login(client_factory, user: str, password: str) -> redis.Redis:
+    """A client logged in as ``user`` that does not retry: a refused login or a connection the
+    server closed shows at once instead of after reconnection attempts."""
+    return client_factory(username=user, password=password, retry=Retry(NoBackoff(), 0))
 
 
 @pytest.fixture
@@ -40,8 +48,8 @@ def test_setuser_getuser_list(r, users):
     assert user["channels"] == ["&news.*"]
     assert "+get" in user["commands"] and "+config|get" in user["commands"]
     assert "py_alice" in r.acl_users()
-    line = next(l for l in r.acl_list() if l.startswith(b"user py_alice") or l.startswith("user py_alice"))
-    line = line.decode() if isinstance(line, bytes) else line
+    lines = [l.decode() if isinstance(l, bytes) else l for l in r.acl_list()]
+    line = next(l for l in lines if l.startswith("user py_alice "))
     assert "~app:* resetchannels &news.*" in line
     assert r.acl_getuser("py_nobody") is None
     with pytest.raises(redis.ResponseError, match="Unknown command or category name in ACL"):
@@ -59,7 +67,7 @@ def test_login_and_noperm(r, users, client_factory):
         keys=["%R~public:*"],
     )
     r.set("public:1", "hello")
-    reader = client_factory(username="py_reader", password="pw")
+    reader = login(client_factory, "py_reader", "pw")
     assert reader.get("public:1") == b"hello"
     assert reader.acl_whoami() in ("py_reader", b"py_reader")
     with pytest.raises(redis.exceptions.NoPermissionError, match="No permissions to access a key"):
@@ -70,7 +78,7 @@ def test_login_and_noperm(r, users, client_factory):
     ):
         reader.set("public:1", "x")
     with pytest.raises(redis.exceptions.AuthenticationError):
-        client_factory(username="py_reader", password="wrong").ping()
+        login(client_factory, "py_reader", "wrong").ping()
     # The refusals are in ACL LOG (newest first) and INFO.
     log = r.acl_log()
     reasons = [e["reason"] for e in log[:3]]
@@ -116,9 +124,9 @@ def test_per_user_notification_channels(r, users, client_factory):
         commands=["+publish"],
         channels=["user_*_notifications"],
     )
-    notifier = client_factory(username="py_notifier", password="npw")
-    user1 = client_factory(username="py_user_1", password="pw1")
-    user2 = client_factory(username="py_user_2", password="pw2")
+    notifier = login(client_factory, "py_notifier", "npw")
+    user1 = login(client_factory, "py_user_1", "pw1")
+    user2 = login(client_factory, "py_user_2", "pw2")
 
     p1 = user1.pubsub()
     p1.subscribe("user_1_notifications")
@@ -152,8 +160,11 @@ def test_per_user_notification_channels(r, users, client_factory):
     p1.close()
     p2.close()
 
-    # Deleting a user disconnects its clients.
-    wait_until(lambda: any(c.get("user") == "py_user_1" for c in r.client_list()))
+    # Deleting a user disconnects its clients, and it can no longer log in.
+    assert user1.ping()
+    assert any(c.get("user") == "py_user_1" for c in r.client_list())
     assert r.acl_deluser("py_user_1") == 1
     users.remove("py_user_1")
     wait_until(lambda: not any(c.get("user") == "py_user_1" for c in r.client_list()))
+    with pytest.raises((redis.exceptions.ConnectionError, redis.exceptions.AuthenticationError)):
+        user1.ping()
