@@ -94,6 +94,8 @@ pub struct Config {
     pub acllog_max_len: u64,
     /// `user <name> <rules...>` lines of the config file, applied at start-up.
     pub users: Vec<Vec<String>>,
+    /// Snapshot directives (`save`, `dir`, `dbfilename`, `rdbcompression`, ...).
+    pub rdb: crate::persistence::RdbConfig,
 }
 
 /// What to do when `maxmemory` is reached (`maxmemory-policy`), with Redis's names.
@@ -246,6 +248,7 @@ impl Default for Config {
             maxmemory_samples: 5,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            rdb: crate::persistence::RdbConfig::default(),
         }
     }
 }
@@ -691,6 +694,71 @@ pub static DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "save",
+        mutable: true,
+        get: |c| c.rdb.save_text(),
+        set: |c, a| {
+            c.rdb.save = crate::persistence::RdbConfig::parse_save(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "dir",
+        mutable: true,
+        get: |c| {
+            std::fs::canonicalize(&c.rdb.dir)
+                .map_or_else(|_| c.rdb.dir.clone(), |p| p.display().to_string())
+        },
+        set: |c, a| {
+            let d = one(a)?;
+            if !std::path::Path::new(d).is_dir() {
+                return Err("No such file or directory".into());
+            }
+            c.rdb.dir = d.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "dbfilename",
+        mutable: true,
+        get: |c| c.rdb.dbfilename.clone(),
+        set: |c, a| {
+            let f = one(a)?;
+            if f.contains('/') || f.is_empty() {
+                return Err("dbfilename can't be a path, just a filename".into());
+            }
+            c.rdb.dbfilename = f.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "rdbcompression",
+        mutable: true,
+        get: |c| yes_no(c.rdb.compression),
+        set: |c, a| {
+            c.rdb.compression = parse_bool(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "rdbchecksum",
+        mutable: false,
+        get: |c| yes_no(c.rdb.checksum),
+        set: |c, a| {
+            c.rdb.checksum = parse_bool(a)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "stop-writes-on-bgsave-error",
+        mutable: true,
+        get: |c| yes_no(c.rdb.stop_writes_on_bgsave_error),
+        set: |c, a| {
+            c.rdb.stop_writes_on_bgsave_error = parse_bool(a)?;
+            Ok(())
+        },
+    },
+    Directive {
         name: "enable-debug-command",
         mutable: false,
         get: |c| c.enable_debug_command.clone(),
@@ -850,6 +918,8 @@ impl Config {
     /// `[/path/to/config] [--directive value ...]`. Returns `Ok(None)` for nothing to override.
     pub fn from_args(args: &[String]) -> Result<Config, ConfigError> {
         let mut cfg = Config::default();
+        // redis-server's built-in snapshot rules (the embeddable default has none).
+        cfg.rdb.save = crate::persistence::REDIS_DEFAULT_SAVE.to_vec();
         let mut rest = args;
         if let Some(first) = rest.first() {
             if !first.starts_with("--") {

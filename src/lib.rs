@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod memory;
 pub mod notify;
+pub mod persistence;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;

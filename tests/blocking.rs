@@ -4,58 +4,16 @@
 //! disconnects, and commands pipelined behind a blocked one. Exact reply bytes are checked with
 //! raw sockets, as Redis 7.4 sends them.
 
-use herald::{Config, Server};
-use redis::aio::MultiplexedConnection;
-use redis::Value;
+mod common;
+
+use common::kv::*;
+use common::*;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a blocked client must stay silent to count as blocked.
+const QUIET: Duration = Duration::from_millis(50);
 
-struct Srv {
-    server: Server,
-}
-
-async fn start() -> Srv {
-    let cfg = Config {
-        port: 0,
-        bind: vec!["127.0.0.1".into()],
-        ..Config::default()
-    };
-    Srv {
-        server: Server::start(cfg).await.expect("server starts"),
-    }
-}
-
-impl Srv {
-    fn port(&self) -> u16 {
-        self.server.port()
-    }
-
-    /// A redis-rs connection without a response timeout (blocking replies come late).
-    async fn conn(&self) -> MultiplexedConnection {
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}", self.port())).unwrap();
-        let cfg = redis::AsyncConnectionConfig::new().set_response_timeout(None);
-        tokio::time::timeout(
-            TIMEOUT,
-            client.get_multiplexed_async_connection_with_config(&cfg),
-        )
-        .await
-        .expect("connect in time")
-        .expect("connect")
-    }
-
-    async fn raw(&self) -> Raw {
-        let stream = TcpStream::connect(("127.0.0.1", self.port()))
-            .await
-            .unwrap();
-        Raw {
-            stream,
-            buf: Vec::new(),
-        }
-    }
-
+impl TestServer {
     fn blocked(&self) -> usize {
         self.server.shared().blocking.blocked_clients()
     }
@@ -74,142 +32,18 @@ impl Srv {
     }
 }
 
-/// A client that sends commands and returns each reply's exact bytes.
-struct Raw {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-/// Length of the first complete RESP frame in `b`, if it is complete.
-fn frame_len(b: &[u8]) -> Option<usize> {
-    let line = b.windows(2).position(|w| w == b"\r\n")?;
-    let head = *b.first()?;
-    let pos = line + 2;
-    let n = || -> i64 { std::str::from_utf8(&b[1..line]).unwrap().parse().unwrap() };
-    match head {
-        b'$' | b'=' | b'!' => {
-            let n = n();
-            if n < 0 {
-                Some(pos)
-            } else {
-                let end = pos + n as usize + 2;
-                (b.len() >= end).then_some(end)
-            }
-        }
-        b'*' | b'~' | b'>' | b'%' | b'|' => {
-            let n = n();
-            if n < 0 {
-                return Some(pos);
-            }
-            let items = if matches!(head, b'%' | b'|') {
-                2 * n
-            } else {
-                n
-            };
-            let mut p = pos;
-            for _ in 0..items {
-                p += frame_len(&b[p..])?;
-            }
-            Some(p)
-        }
-        _ => Some(pos),
-    }
-}
-
 impl Raw {
-    async fn send(&mut self, line: &str) {
-        let args: Vec<&str> = line.split(' ').collect();
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
-        }
-        self.stream.write_all(&out).await.unwrap();
-    }
-
-    async fn cmd(&mut self, line: &str) -> String {
-        self.send(line).await;
-        self.read().await
-    }
-
-    /// The next reply, if one arrives within `wait`.
-    async fn read_within(&mut self, wait: Duration) -> Option<String> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            if let Some(n) = frame_len(&self.buf) {
-                let frame: Vec<u8> = self.buf.drain(..n).collect();
-                return Some(String::from_utf8_lossy(&frame).into_owned());
-            }
-            let mut chunk = vec![0u8; 65536];
-            let n = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk))
-                .await
-                .ok()?
-                .unwrap();
-            assert!(n > 0, "connection closed");
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
-    }
-
-    async fn read(&mut self) -> String {
-        self.read_within(TIMEOUT).await.expect("reply in time")
-    }
-
-    /// Asserts that nothing arrives for a while (the client is blocked).
-    async fn assert_silent(&mut self) {
-        assert_eq!(self.read_within(Duration::from_millis(50)).await, None);
-    }
-
-    /// True once the server closed the connection (reads EOF).
-    async fn closed(&mut self) -> bool {
-        let mut chunk = [0u8; 64];
-        matches!(
-            tokio::time::timeout(TIMEOUT, self.stream.read(&mut chunk)).await,
-            Ok(Ok(0)) | Ok(Err(_))
-        )
-    }
-
+    /// This connection's CLIENT ID.
     async fn id(&mut self) -> i64 {
         let r = self.cmd("CLIENT ID").await;
         r.trim_start_matches(':').trim().parse().unwrap()
     }
 }
 
-fn bulk(s: &str) -> String {
-    format!("${}\r\n{}\r\n", s.len(), s)
-}
-
-fn arr(items: &[&str]) -> String {
-    let mut out = format!("*{}\r\n", items.len());
-    for i in items {
-        out.push_str(&bulk(i));
-    }
-    out
-}
-
-async fn q<T: redis::FromRedisValue>(con: &mut MultiplexedConnection, args: &[&str]) -> T {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c.query_async(con).await.unwrap()
-}
-
-async fn q_err(con: &mut MultiplexedConnection, args: &[&str]) -> String {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    let e = c.query_async::<Value>(con).await.unwrap_err();
-    format!(
-        "{} {}",
-        e.code().unwrap_or_default(),
-        e.detail().unwrap_or_default()
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_available_behaves_like_the_non_blocking_form() {
     let srv = start().await;
-    let mut c = srv.conn().await;
+    let mut c = srv.conn_without_timeout().await;
     let _: i64 = q(&mut c, &["RPUSH", "l", "a", "b", "c"]).await;
     let r: (String, String) = q(&mut c, &["BLPOP", "l", "0"]).await;
     assert_eq!(r, ("l".into(), "a".into()));
@@ -250,20 +84,20 @@ async fn a_push_wakes_the_client_blocked_on_that_key() {
     let srv = start().await;
     let mut a = srv.raw().await;
     let mut b = srv.raw().await;
-    let mut pusher = srv.conn().await;
-    a.send("BLPOP la 0").await;
+    let mut pusher = srv.conn_without_timeout().await;
+    a.send_line("BLPOP la 0").await;
     srv.wait_blocked(1).await;
-    b.send("BRPOP lb 0").await;
+    b.send_line("BRPOP lb 0").await;
     srv.wait_blocked(2).await;
     assert_eq!(srv.server.shared().blocking.total_blocking_keys(), 2);
     // The push's reply comes after the waiter was served: the list is already empty.
     assert_eq!(q::<i64>(&mut pusher, &["RPUSH", "lb", "x", "y"]).await, 2);
     assert_eq!(q::<i64>(&mut pusher, &["LLEN", "lb"]).await, 1);
-    assert_eq!(b.read().await, arr(&["lb", "y"]));
-    a.assert_silent().await;
+    assert_eq!(b.read_text().await, arr(&["lb", "y"]));
+    a.expect_silence(QUIET).await;
     assert_eq!(srv.blocked(), 1);
     let _: i64 = q(&mut pusher, &["LPUSH", "la", "v"]).await;
-    assert_eq!(a.read().await, arr(&["la", "v"]));
+    assert_eq!(a.read_text().await, arr(&["la", "v"]));
     assert_eq!(q::<i64>(&mut pusher, &["EXISTS", "la"]).await, 0);
     srv.wait_blocked(0).await;
     assert_eq!(srv.server.shared().blocking.total_blocking_keys(), 0);
@@ -275,24 +109,24 @@ async fn blocked_clients_are_served_in_fifo_order() {
     let mut clients = Vec::new();
     for i in 0..3 {
         let mut c = srv.raw().await;
-        c.send("BRPOP q 0").await;
+        c.send_line("BRPOP q 0").await;
         srv.wait_blocked(i + 1).await;
         clients.push(c);
     }
     let mut p = srv.raw().await;
     // One push of two elements serves the first two, in the order they blocked.
     assert_eq!(p.cmd("RPUSH q x y").await, ":2\r\n");
-    assert_eq!(clients[0].read().await, arr(&["q", "y"]));
-    assert_eq!(clients[1].read().await, arr(&["q", "x"]));
-    clients[2].assert_silent().await;
+    assert_eq!(clients[0].read_text().await, arr(&["q", "y"]));
+    assert_eq!(clients[1].read_text().await, arr(&["q", "x"]));
+    clients[2].expect_silence(QUIET).await;
     assert_eq!(p.cmd("EXISTS q").await, ":0\r\n");
     p.cmd("LPUSH q z").await;
-    assert_eq!(clients[2].read().await, arr(&["q", "z"]));
+    assert_eq!(clients[2].read_text().await, arr(&["q", "z"]));
 
     // The same with the redis crate: three connections, three elements, each its own.
     let mut tasks = Vec::new();
     for i in 0..3 {
-        let mut c = srv.conn().await;
+        let mut c = srv.conn_without_timeout().await;
         tasks.push(tokio::spawn(async move {
             let r: (String, String) = q(&mut c, &["BLPOP", "fifo", "0"]).await;
             r.1
@@ -335,7 +169,7 @@ async fn timeouts_reply_null_after_the_given_time() {
     assert_eq!(c.cmd("BLMOVE empty d RIGHT LEFT 0.01").await, "_\r\n");
 
     // The redis crate sees nil.
-    let mut con = srv.conn().await;
+    let mut con = srv.conn_without_timeout().await;
     let r: Option<(String, String)> = q(&mut con, &["BLPOP", "empty", "0.05"]).await;
     assert_eq!(r, None);
 }
@@ -343,7 +177,7 @@ async fn timeouts_reply_null_after_the_given_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_argument_errors() {
     let srv = start().await;
-    let mut c = srv.conn().await;
+    let mut c = srv.conn_without_timeout().await;
     for t in ["abc", "nan", " 1", "1x", ""] {
         assert_eq!(
             q_err(&mut c, &["BLPOP", "l", t]).await,
@@ -400,18 +234,18 @@ async fn timeout_argument_errors() {
     );
     // A tiny negative timeout rounds to 0: block forever (Redis's ceil), until data comes.
     let mut raw = srv.raw().await;
-    raw.send("BLPOP l -0.0001").await;
+    raw.send_line("BLPOP l -0.0001").await;
     srv.wait_blocked(1).await;
-    raw.assert_silent().await;
+    raw.expect_silence(QUIET).await;
     let _: i64 = q(&mut c, &["RPUSH", "l", "v"]).await;
-    assert_eq!(raw.read().await, arr(&["l", "v"]));
+    assert_eq!(raw.read_text().await, arr(&["l", "v"]));
     // Very long timeouts (years, centuries) wait like any other.
     for t in ["100000000", "4000000000"] {
-        raw.send(&format!("BLPOP far {t}")).await;
+        raw.send_line(&format!("BLPOP far {t}")).await;
         srv.wait_blocked(1).await;
-        raw.assert_silent().await;
+        raw.expect_silence(QUIET).await;
         let _: i64 = q(&mut c, &["RPUSH", "far", t]).await;
-        assert_eq!(raw.read().await, arr(&["far", t]));
+        assert_eq!(raw.read_text().await, arr(&["far", t]));
     }
 }
 
@@ -425,23 +259,23 @@ async fn several_keys_first_non_empty_wins_and_reply_names_the_key() {
     assert_eq!(c.cmd("BLPOP a b c 0").await, arr(&["b", "b1"]));
     assert_eq!(c.cmd("BLPOP a b c 0").await, arr(&["c", "c1"]));
 
-    c.send("BLPOP a b c 0").await;
+    c.send_line("BLPOP a b c 0").await;
     srv.wait_blocked(1).await;
     assert_eq!(srv.server.shared().blocking.total_blocking_keys(), 3);
     p.cmd("RPUSH c c2").await;
-    assert_eq!(c.read().await, arr(&["c", "c2"]));
+    assert_eq!(c.read_text().await, arr(&["c", "c2"]));
     srv.wait_blocked(0).await;
     assert_eq!(srv.server.shared().blocking.total_blocking_keys(), 0);
 
     // A key given twice, and BLMPOP woken by a transaction pushing two keys: the command runs
     // again as a whole, so the first key in argument order is served (Redis 7.2+).
-    c.send("BLMPOP 0 3 x y x LEFT COUNT 10").await;
+    c.send_line("BLMPOP 0 3 x y x LEFT COUNT 10").await;
     srv.wait_blocked(1).await;
     p.cmd("MULTI").await;
     p.cmd("RPUSH y 1 2").await;
     p.cmd("RPUSH x 3").await;
     p.cmd("EXEC").await;
-    assert_eq!(c.read().await, "*2\r\n$1\r\nx\r\n*1\r\n$1\r\n3\r\n");
+    assert_eq!(c.read_text().await, "*2\r\n$1\r\nx\r\n*1\r\n$1\r\n3\r\n");
     assert_eq!(p.cmd("LRANGE y 0 -1").await, arr(&["1", "2"]));
 }
 
@@ -450,79 +284,79 @@ async fn blmove_and_brpoplpush_move_atomically() {
     let srv = start().await;
     let mut p = srv.raw().await;
     let mut c = srv.raw().await;
-    c.send("BLMOVE src dst RIGHT LEFT 0").await;
+    c.send_line("BLMOVE src dst RIGHT LEFT 0").await;
     srv.wait_blocked(1).await;
     p.cmd("RPUSH dst old").await;
     assert_eq!(p.cmd("RPUSH src a b").await, ":2\r\n");
     // Served before the pusher's next command: b moved, a left.
     assert_eq!(p.cmd("LRANGE dst 0 -1").await, arr(&["b", "old"]));
     assert_eq!(p.cmd("LRANGE src 0 -1").await, arr(&["a"]));
-    assert_eq!(c.read().await, bulk("b"));
+    assert_eq!(c.read_text().await, bulk("b"));
 
     // Linked moves: serving the first waiter's push wakes the second one.
     p.cmd("DEL src dst").await;
     let mut c2 = srv.raw().await;
-    c.send("BRPOPLPUSH l1 l2 0").await;
+    c.send_line("BRPOPLPUSH l1 l2 0").await;
     srv.wait_blocked(1).await;
-    c2.send("BLMOVE l2 l3 LEFT RIGHT 0").await;
+    c2.send_line("BLMOVE l2 l3 LEFT RIGHT 0").await;
     srv.wait_blocked(2).await;
     p.cmd("RPUSH l1 foo").await;
-    assert_eq!(c.read().await, bulk("foo"));
-    assert_eq!(c2.read().await, bulk("foo"));
+    assert_eq!(c.read_text().await, bulk("foo"));
+    assert_eq!(c2.read_text().await, bulk("foo"));
     assert_eq!(p.cmd("EXISTS l1 l2").await, ":0\r\n");
     assert_eq!(p.cmd("LRANGE l3 0 -1").await, arr(&["foo"]));
 
     // A list moved onto itself.
-    c.send("BRPOPLPUSH self self 0").await;
+    c.send_line("BRPOPLPUSH self self 0").await;
     srv.wait_blocked(1).await;
     p.cmd("RPUSH self x").await;
-    assert_eq!(c.read().await, bulk("x"));
+    assert_eq!(c.read_text().await, bulk("x"));
     assert_eq!(p.cmd("LRANGE self 0 -1").await, arr(&["x"]));
 
     // A client blocked on the destination is served by the move.
     p.cmd("DEL target").await;
-    c.send("BLPOP target 0").await;
+    c.send_line("BLPOP target 0").await;
     srv.wait_blocked(1).await;
     p.cmd("RPUSH from v").await;
     assert_eq!(p.cmd("BLMOVE from target LEFT RIGHT 0").await, bulk("v"));
-    assert_eq!(c.read().await, arr(&["target", "v"]));
+    assert_eq!(c.read_text().await, arr(&["target", "v"]));
     assert_eq!(p.cmd("EXISTS target from").await, ":0\r\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sorted_set_blocking_pops() {
     let srv = start().await;
-    let mut p = srv.conn().await;
+    let mut p = srv.conn_without_timeout().await;
     let mut a = srv.raw().await;
     let mut b = srv.raw().await;
     let mut m = srv.raw().await;
-    a.send("BZPOPMIN z1 0").await;
+    a.send_line("BZPOPMIN z1 0").await;
     srv.wait_blocked(1).await;
-    b.send("BZPOPMAX z2 z1 0").await;
+    b.send_line("BZPOPMAX z2 z1 0").await;
     srv.wait_blocked(2).await;
     m.cmd("HELLO 3").await;
-    m.send("BZMPOP 0 1 z3 MAX COUNT 2").await;
+    m.send_line("BZMPOP 0 1 z3 MAX COUNT 2").await;
     srv.wait_blocked(3).await;
 
     let _: i64 = q(&mut p, &["ZADD", "z1", "3", "c", "1", "a", "2", "b"]).await;
-    assert_eq!(a.read().await, arr(&["z1", "a", "1"]));
-    assert_eq!(b.read().await, arr(&["z1", "c", "3"]));
+    assert_eq!(a.read_text().await, arr(&["z1", "a", "1"]));
+    assert_eq!(b.read_text().await, arr(&["z1", "c", "3"]));
     assert_eq!(
         q::<Vec<String>>(&mut p, &["ZRANGE", "z1", "0", "-1"]).await,
         vec!["b"]
     );
     let _: f64 = q(&mut p, &["ZINCRBY", "z3", "2.5", "m"]).await;
     assert_eq!(
-        m.read().await,
+        m.read_text().await,
         "*2\r\n$2\r\nz3\r\n*1\r\n*2\r\n$1\r\nm\r\n,2.5\r\n"
     );
     assert_eq!(q::<i64>(&mut p, &["EXISTS", "z3"]).await, 0);
 
     // A sorted set stored by ZUNIONSTORE wakes a BZPOPMAX.
-    a.send("BZPOPMAX dest 0").await;
+    a.send_line("BZPOPMAX dest 0").await;
     srv.wait_blocked(1).await;
     let _: i64 = q(&mut p, &["ZUNIONSTORE", "dest", "1", "z1"]).await;
-    assert_eq!(a.read().await, arr(&["dest", "b", "2"]));
+    assert_eq!(a.read_text().await, arr(&["dest", "b", "2"]));
     srv.wait_blocked(0).await;
 }
 
@@ -560,7 +394,7 @@ async fn a_push_inside_exec_wakes_the_waiter_after_the_transaction() {
     let srv = start().await;
     let mut w = srv.raw().await;
     let mut t = srv.raw().await;
-    w.send("BLPOP l 0").await;
+    w.send_line("BLPOP l 0").await;
     srv.wait_blocked(1).await;
     t.cmd("MULTI").await;
     t.cmd("LPUSH l a").await;
@@ -568,27 +402,27 @@ async fn a_push_inside_exec_wakes_the_waiter_after_the_transaction() {
     t.cmd("LPUSH l c").await;
     assert_eq!(t.cmd("EXEC").await, "*3\r\n:1\r\n:2\r\n:3\r\n");
     // Served once, with the state the whole transaction left.
-    assert_eq!(w.read().await, arr(&["l", "c"]));
+    assert_eq!(w.read_text().await, arr(&["l", "c"]));
     assert_eq!(t.cmd("LRANGE l 0 -1").await, arr(&["b", "a"]));
 
     // A push undone within the same transaction wakes nobody.
     t.cmd("DEL l").await;
-    w.send("BLPOP l 0").await;
+    w.send_line("BLPOP l 0").await;
     srv.wait_blocked(1).await;
     t.cmd("MULTI").await;
     t.cmd("LPUSH l a").await;
     t.cmd("DEL l").await;
     t.cmd("EXEC").await;
-    w.assert_silent().await;
+    w.expect_silence(QUIET).await;
     assert_eq!(srv.blocked(), 1);
     t.cmd("RPUSH l z").await;
-    assert_eq!(w.read().await, arr(&["l", "z"]));
+    assert_eq!(w.read_text().await, arr(&["l", "z"]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_types() {
     let srv = start().await;
-    let mut c = srv.conn().await;
+    let mut c = srv.conn_without_timeout().await;
     let wt = "WRONGTYPE Operation against a key holding the wrong kind of value";
     let _: () = q(&mut c, &["SET", "s", "x"]).await;
     let _: i64 = q(&mut c, &["RPUSH", "l", "v"]).await;
@@ -611,10 +445,10 @@ async fn wrong_types() {
     // The destination turns out to be of the wrong type when the waiter is served: it gets
     // the error and the element stays where it was.
     let mut w = srv.raw().await;
-    w.send("BRPOPLPUSH src s 0").await;
+    w.send_line("BRPOPLPUSH src s 0").await;
     srv.wait_blocked(1).await;
     let _: i64 = q(&mut c, &["RPUSH", "src", "a", "b"]).await;
-    assert_eq!(w.read().await, format!("-{wt}\r\n"));
+    assert_eq!(w.read_text().await, format!("-{wt}\r\n"));
     assert_eq!(
         q::<Vec<String>>(&mut c, &["LRANGE", "src", "0", "-1"]).await,
         vec!["a", "b"]
@@ -622,37 +456,37 @@ async fn wrong_types() {
 
     // A waited key re-created as another type does not wake the client; once it is a list
     // again, the client is served.
-    w.send("BLPOP k 0").await;
+    w.send_line("BLPOP k 0").await;
     srv.wait_blocked(1).await;
     let _: i64 = q(&mut c, &["ZADD", "k", "1", "m"]).await;
     let _: () = q(&mut c, &["DEL", "k"]).await;
     let _: () = q(&mut c, &["SET", "k", "str"]).await;
-    w.assert_silent().await;
+    w.expect_silence(QUIET).await;
     assert_eq!(srv.blocked(), 1);
     let _: () = q(&mut c, &["DEL", "k"]).await;
     let _: i64 = q(&mut c, &["RPUSH", "k", "x", "y"]).await;
-    assert_eq!(w.read().await, arr(&["k", "x"]));
+    assert_eq!(w.read_text().await, arr(&["k", "x"]));
 
     // Served by another key while an earlier key became a string: the whole command runs
     // again, so it fails on the first key (Redis 7.2+).
-    w.send("BLPOP k1 k2 0").await;
+    w.send_line("BLPOP k1 k2 0").await;
     srv.wait_blocked(1).await;
     let _: () = q(&mut c, &["SET", "k1", "str"]).await;
     let _: i64 = q(&mut c, &["RPUSH", "k2", "v"]).await;
-    assert_eq!(w.read().await, format!("-{wt}\r\n"));
+    assert_eq!(w.read_text().await, format!("-{wt}\r\n"));
     assert_eq!(q::<i64>(&mut c, &["LLEN", "k2"]).await, 1);
 
     // A sorted set waiter is skipped by a list push, in favour of a list waiter behind it.
     let mut lw = srv.raw().await;
-    w.send("BZPOPMIN mixed 0").await;
+    w.send_line("BZPOPMIN mixed 0").await;
     srv.wait_blocked(1).await;
-    lw.send("BLPOP mixed 0").await;
+    lw.send_line("BLPOP mixed 0").await;
     srv.wait_blocked(2).await;
     let _: i64 = q(&mut c, &["RPUSH", "mixed", "e"]).await;
-    assert_eq!(lw.read().await, arr(&["mixed", "e"]));
-    w.assert_silent().await;
+    assert_eq!(lw.read_text().await, arr(&["mixed", "e"]));
+    w.expect_silence(QUIET).await;
     let _: i64 = q(&mut c, &["ZADD", "mixed", "5", "m"]).await;
-    assert_eq!(w.read().await, arr(&["mixed", "m", "5"]));
+    assert_eq!(w.read_text().await, arr(&["mixed", "m", "5"]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -660,30 +494,30 @@ async fn client_unblock() {
     let srv = start().await;
     let mut w = srv.raw().await;
     let id = w.id().await;
-    let mut c = srv.conn().await;
+    let mut c = srv.conn_without_timeout().await;
     let id_s = id.to_string();
 
-    w.send("BLPOP l 0").await;
+    w.send_line("BLPOP l 0").await;
     srv.wait_blocked(1).await;
     assert_eq!(q::<i64>(&mut c, &["CLIENT", "UNBLOCK", &id_s]).await, 1);
-    assert_eq!(w.read().await, "*-1\r\n");
+    assert_eq!(w.read_text().await, "*-1\r\n");
 
-    w.send("BLMOVE l d LEFT LEFT 0").await;
+    w.send_line("BLMOVE l d LEFT LEFT 0").await;
     srv.wait_blocked(1).await;
     assert_eq!(
         q::<i64>(&mut c, &["CLIENT", "UNBLOCK", &id_s, "timeout"]).await,
         1
     );
-    assert_eq!(w.read().await, "*-1\r\n");
+    assert_eq!(w.read_text().await, "*-1\r\n");
 
-    w.send("BZPOPMIN z 0").await;
+    w.send_line("BZPOPMIN z 0").await;
     srv.wait_blocked(1).await;
     assert_eq!(
         q::<i64>(&mut c, &["CLIENT", "UNBLOCK", &id_s, "ERROR"]).await,
         1
     );
     assert_eq!(
-        w.read().await,
+        w.read_text().await,
         "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
     );
     assert_eq!(srv.blocked(), 0);
@@ -713,14 +547,14 @@ async fn client_unblock() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_kill_and_disconnect_release_the_wait() {
     let srv = start().await;
-    let mut c = srv.conn().await;
+    let mut c = srv.conn_without_timeout().await;
 
     let mut w = srv.raw().await;
     let id = w.id().await.to_string();
-    w.send("BLPOP l 0").await;
+    w.send_line("BLPOP l 0").await;
     srv.wait_blocked(1).await;
     assert_eq!(q::<i64>(&mut c, &["CLIENT", "KILL", "ID", &id]).await, 1);
-    assert!(w.closed().await);
+    w.expect_eof().await;
     srv.wait_blocked(0).await;
     let _: i64 = q(&mut c, &["RPUSH", "l", "a"]).await;
     assert_eq!(
@@ -736,7 +570,7 @@ async fn client_kill_and_disconnect_release_the_wait() {
         "BLMOVE gone x LEFT LEFT 0",
     ] {
         let mut d = srv.raw().await;
-        d.send(cmd).await;
+        d.send_line(cmd).await;
         srv.wait_blocked(1).await;
         drop(d);
         srv.wait_blocked(0).await;
@@ -758,35 +592,30 @@ async fn pipelined_commands_wait_behind_a_blocked_one() {
     let srv = start().await;
     let mut w = srv.raw().await;
     let mut p = srv.raw().await;
-    w.stream
-        .write_all(b"PING\r\nBLPOP p 0\r\nECHO after\r\nLPOP p\r\nRPUSH mine 1\r\n")
-        .await
-        .unwrap();
+    w.send(b"PING\r\nBLPOP p 0\r\nECHO after\r\nLPOP p\r\nRPUSH mine 1\r\n")
+        .await;
     // Replies before the blocking command arrive; the rest waits.
-    assert_eq!(w.read().await, "+PONG\r\n");
+    assert_eq!(w.read_text().await, "+PONG\r\n");
     srv.wait_blocked(1).await;
-    w.assert_silent().await;
+    w.expect_silence(QUIET).await;
     assert_eq!(p.cmd("EXISTS mine").await, ":0\r\n");
     // More input while blocked is kept for later too.
-    w.stream.write_all(b"LLEN mine\r\n").await.unwrap();
-    w.assert_silent().await;
+    w.send(b"LLEN mine\r\n").await;
+    w.expect_silence(QUIET).await;
     p.cmd("RPUSH p v1 v2").await;
-    assert_eq!(w.read().await, arr(&["p", "v1"]));
-    assert_eq!(w.read().await, bulk("after"));
-    assert_eq!(w.read().await, bulk("v2"));
-    assert_eq!(w.read().await, ":1\r\n");
-    assert_eq!(w.read().await, ":1\r\n");
+    assert_eq!(w.read_text().await, arr(&["p", "v1"]));
+    assert_eq!(w.read_text().await, bulk("after"));
+    assert_eq!(w.read_text().await, bulk("v2"));
+    assert_eq!(w.read_text().await, ":1\r\n");
+    assert_eq!(w.read_text().await, ":1\r\n");
     // A second blocking command later in the same pipeline blocks again.
-    w.stream
-        .write_all(b"BLPOP p 0.05\r\nBLPOP p 0\r\nPING\r\n")
-        .await
-        .unwrap();
-    assert_eq!(w.read().await, "*-1\r\n");
+    w.send(b"BLPOP p 0.05\r\nBLPOP p 0\r\nPING\r\n").await;
+    assert_eq!(w.read_text().await, "*-1\r\n");
     srv.wait_blocked(1).await;
-    w.assert_silent().await;
+    w.expect_silence(QUIET).await;
     p.cmd("RPUSH p last").await;
-    assert_eq!(w.read().await, arr(&["p", "last"]));
-    assert_eq!(w.read().await, "+PONG\r\n");
+    assert_eq!(w.read_text().await, arr(&["p", "last"]));
+    assert_eq!(w.read_text().await, "+PONG\r\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -794,13 +623,10 @@ async fn client_reply_skip_applies_to_the_blocked_reply() {
     let srv = start().await;
     let mut w = srv.raw().await;
     let mut p = srv.raw().await;
-    w.stream
-        .write_all(b"CLIENT REPLY SKIP\r\nBLPOP l 0\r\nPING\r\n")
-        .await
-        .unwrap();
+    w.send(b"CLIENT REPLY SKIP\r\nBLPOP l 0\r\nPING\r\n").await;
     srv.wait_blocked(1).await;
     p.cmd("RPUSH l v").await;
-    assert_eq!(w.read().await, "+PONG\r\n");
+    assert_eq!(w.read_text().await, "+PONG\r\n");
     assert_eq!(p.cmd("EXISTS l").await, ":0\r\n");
 }
 
@@ -810,13 +636,13 @@ async fn waiters_in_other_databases_are_separate() {
     let mut w = srv.raw().await;
     let mut p = srv.raw().await;
     w.cmd("SELECT 1").await;
-    w.send("BLPOP l 0").await;
+    w.send_line("BLPOP l 0").await;
     srv.wait_blocked(1).await;
     p.cmd("RPUSH l db0").await;
-    w.assert_silent().await;
+    w.expect_silence(QUIET).await;
     p.cmd("SELECT 1").await;
     p.cmd("RPUSH l db1").await;
-    assert_eq!(w.read().await, arr(&["l", "db1"]));
+    assert_eq!(w.read_text().await, arr(&["l", "db1"]));
     p.cmd("SELECT 0").await;
     assert_eq!(p.cmd("LRANGE l 0 -1").await, arr(&["db0"]));
 }
@@ -830,7 +656,7 @@ async fn concurrent_consumers_get_every_element_exactly_once() {
     let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut consumers = Vec::new();
     for i in 0..8 {
-        let mut c = srv.conn().await;
+        let mut c = srv.conn_without_timeout().await;
         let done = done.clone();
         consumers.push(tokio::spawn(async move {
             let mut got = Vec::new();
@@ -850,7 +676,7 @@ async fn concurrent_consumers_get_every_element_exactly_once() {
     }
     let mut producers = Vec::new();
     for p in 0..PRODUCERS {
-        let mut c = srv.conn().await;
+        let mut c = srv.conn_without_timeout().await;
         producers.push(tokio::spawn(async move {
             for j in 0..PER_PRODUCER {
                 let _: i64 = q(&mut c, &["RPUSH", "work", &format!("{p}-{j}")]).await;
@@ -874,6 +700,6 @@ async fn concurrent_consumers_get_every_element_exactly_once() {
     want.sort();
     assert_eq!(all, want);
     srv.wait_blocked(0).await;
-    let mut c = srv.conn().await;
+    let mut c = srv.conn_without_timeout().await;
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "work"]).await, 0);
 }

@@ -36,6 +36,51 @@ fn as_strs(v: &[String]) -> Vec<&str> {
 // Strings
 // =============================================================================================
 
+/// OBJECT ENCODING of strings follows how each command makes them: `tryObjectEncoding` for SET
+/// and APPEND/SETRANGE-free paths, a plain object for INCRBYFLOAT, `raw` after in-place edits.
+#[test]
+fn strings_object_encoding_by_origin() {
+    let mut s = Scenario::new("strings_object_encoding_by_origin");
+    let long = "x".repeat(45);
+    s.cmds(
+        "a",
+        &[
+            &["SET", "i", "123"],
+            &["OBJECT", "ENCODING", "i"],
+            &["SET", "e", "hello"],
+            &["OBJECT", "ENCODING", "e"],
+            &["SET", "r", &long],
+            &["OBJECT", "ENCODING", "r"],
+            &["SET", "big", "123456789012345678901"],
+            &["OBJECT", "ENCODING", "big"],
+            &["APPEND", "i", "4"],
+            &["OBJECT", "ENCODING", "i"],
+            &["APPEND", "e", "!"],
+            &["OBJECT", "ENCODING", "e"],
+            &["APPEND", "fresh", "42"],
+            &["OBJECT", "ENCODING", "fresh"],
+            &["SETRANGE", "sr", "0", "12"],
+            &["OBJECT", "ENCODING", "sr"],
+            &["SET", "sr2", "abc"],
+            &["SETRANGE", "sr2", "1", "z"],
+            &["OBJECT", "ENCODING", "sr2"],
+            &["INCRBYFLOAT", "f", "1"],
+            &["OBJECT", "ENCODING", "f"],
+            &["INCRBYFLOAT", "f", "1.5"],
+            &["OBJECT", "ENCODING", "f"],
+            &["INCR", "n"],
+            &["OBJECT", "ENCODING", "n"],
+            &["SET", "e", "7"],
+            &["OBJECT", "ENCODING", "e"],
+            &["RENAME", "i", "i2"],
+            &["OBJECT", "ENCODING", "i2"],
+            &["GETSET", "i2", "99"],
+            &["OBJECT", "ENCODING", "i2"],
+        ],
+    );
+    s.check();
+}
+
 #[test]
 fn strings_get_set_append_ranges() {
     let mut s = Scenario::new("strings_get_set_append_ranges");

@@ -510,33 +510,22 @@ fn client_setinfo() {
 #[test]
 fn protocol_inline_commands() {
     let mut s = Scenario::new("protocol_inline_commands");
-    s.raw("a", b"PING\r\n")
-        .read("a", 1)
-        .raw("a", b"ping\n")
-        .read("a", 1)
-        .raw("a", b"ECHO hello\r\n")
-        .read("a", 1)
-        .raw("a", b"ECHO \"hello world\"\r\n")
-        .read("a", 1)
-        .raw("a", b"ECHO 'single quoted'\r\n")
-        .read("a", 1)
-        .raw(
-            "a",
-            b"ECHO \"esc \\x41\\x7a \\n\\r\\t\\b\\a \\\" \\\\ \\q\"\r\n",
-        )
-        .read("a", 1)
-        .raw("a", b"ECHO 'it\\'s \\n raw'\r\n")
-        .read("a", 1)
-        .raw("a", b"ECHO \"\"\r\n")
-        .read("a", 1)
-        .raw("a", b"   SET   k    \"v v\"   \r\n")
-        .read("a", 1)
-        .raw("a", b"GET k\r\n")
-        .read("a", 1)
-        .raw("a", b"ECHO a b\r\n")
-        .read("a", 1)
-        .raw("a", b"NOSUCH 'x y' z\r\n")
-        .read("a", 1);
+    for line in [
+        &b"PING\r\n"[..],
+        &b"ping\n"[..],
+        &b"ECHO hello\r\n"[..],
+        &b"ECHO \"hello world\"\r\n"[..],
+        &b"ECHO 'single quoted'\r\n"[..],
+        &b"ECHO \"esc \\x41\\x7a \\n\\r\\t\\b\\a \\\" \\\\ \\q\"\r\n"[..],
+        &b"ECHO 'it\\'s \\n raw'\r\n"[..],
+        &b"ECHO \"\"\r\n"[..],
+        &b"   SET   k    \"v v\"   \r\n"[..],
+        &b"GET k\r\n"[..],
+        &b"ECHO a b\r\n"[..],
+        &b"NOSUCH 'x y' z\r\n"[..],
+    ] {
+        s.raw("a", line).read("a", 1);
+    }
     s.check();
 }
 
@@ -647,8 +636,7 @@ fn pubsub_resp2_subscribe_publish() {
     s.send("sub", &["SUBSCRIBE", "ch1", "ch2", "ch3"])
         .read("sub", 3)
         // Duplicate subscription: confirmed again, count unchanged.
-        .send("sub", &["SUBSCRIBE", "ch1"])
-        .read("sub", 1)
+        .cmd("sub", &["SUBSCRIBE", "ch1"])
         .send("sub", &["subscribe", "ch2", "ch4", "ch2"])
         .read("sub", 3)
         .cmd("pub", &["PUBLISH", "ch1", "hello"])
@@ -668,10 +656,8 @@ fn pubsub_resp2_subscribe_publish() {
 #[test]
 fn pubsub_resp2_patterns() {
     let mut s = Scenario::new("pubsub_resp2_patterns");
-    s.send("sub", &["SUBSCRIBE", "news.tech"])
-        .read("sub", 1)
-        .send("sub", &["PSUBSCRIBE", "news.*"])
-        .read("sub", 1)
+    s.cmd("sub", &["SUBSCRIBE", "news.tech"])
+        .cmd("sub", &["PSUBSCRIBE", "news.*"])
         .send("sub", &["PSUBSCRIBE", "news.*", "h?llo"])
         .read("sub", 2)
         // A channel matching both a subscription and a pattern: message first, then pmessage.
@@ -681,23 +667,18 @@ fn pubsub_resp2_patterns() {
         .read("sub", 1)
         .cmd("pub", &["PUBLISH", "hallo", "h?llo"])
         .read("sub", 1)
-        .send("sub", &["PSUBSCRIBE", "*.tech"])
-        .read("sub", 1)
+        .cmd("sub", &["PSUBSCRIBE", "*.tech"])
         // Two patterns match: Redis walks its pattern dict, so the pmessage order is unordered.
         .cmd("pub", &["PUBLISH", "news.tech", "three"])
         .read("sub", 1)
         .read_unordered("sub", 2)
-        .send("sub", &["PUNSUBSCRIBE", "news.*"])
-        .read("sub", 1)
-        .send("sub", &["PUNSUBSCRIBE", "never-subscribed"])
-        .read("sub", 1)
+        .cmd("sub", &["PUNSUBSCRIBE", "news.*"])
+        .cmd("sub", &["PUNSUBSCRIBE", "never-subscribed"])
         .send("sub", &["PUNSUBSCRIBE"])
         .read_unordered("sub", 2)
-        .send("sub", &["PUNSUBSCRIBE"])
-        .read("sub", 1)
+        .cmd("sub", &["PUNSUBSCRIBE"])
         .cmd("pub", &["PUBLISH", "news.sport", "nobody"])
-        .send("sub", &["UNSUBSCRIBE"])
-        .read("sub", 1)
+        .cmd("sub", &["UNSUBSCRIBE"])
         // Out of pub/sub mode again.
         .cmd("sub", &["GET", "x"]);
     s.check();
@@ -707,30 +688,23 @@ fn pubsub_resp2_patterns() {
 fn pubsub_resp2_unsubscribe() {
     let mut s = Scenario::new("pubsub_resp2_unsubscribe");
     // Unsubscribing when subscribed to nothing still replies, with a null channel.
-    s.send("sub", &["UNSUBSCRIBE"])
-        .read("sub", 1)
-        .send("sub", &["PUNSUBSCRIBE"])
-        .read("sub", 1)
-        .send("sub", &["SUNSUBSCRIBE"])
-        .read("sub", 1)
-        .send("sub", &["UNSUBSCRIBE", "never"])
-        .read("sub", 1)
+    s.cmd("sub", &["UNSUBSCRIBE"])
+        .cmd("sub", &["PUNSUBSCRIBE"])
+        .cmd("sub", &["SUNSUBSCRIBE"])
+        .cmd("sub", &["UNSUBSCRIBE", "never"])
         // Not in pub/sub mode after those.
         .cmd("sub", &["GET", "x"])
         .send("sub", &["SUBSCRIBE", "a", "b", "c"])
         .read("sub", 3)
-        .send("sub", &["PSUBSCRIBE", "p*"])
-        .read("sub", 1)
+        .cmd("sub", &["PSUBSCRIBE", "p*"])
         .send("sub", &["UNSUBSCRIBE", "b", "zzz"])
         .read("sub", 2)
         .send("sub", &["UNSUBSCRIBE"])
         .read_unordered("sub", 2)
         // Still subscribed to a pattern: still in pub/sub mode.
         .cmd("sub", &["GET", "x"])
-        .send("sub", &["UNSUBSCRIBE"])
-        .read("sub", 1)
-        .send("sub", &["PUNSUBSCRIBE", "p*"])
-        .read("sub", 1)
+        .cmd("sub", &["UNSUBSCRIBE"])
+        .cmd("sub", &["PUNSUBSCRIBE", "p*"])
         .cmd("sub", &["GET", "x"]);
     s.check();
 }
@@ -738,8 +712,7 @@ fn pubsub_resp2_unsubscribe() {
 #[test]
 fn pubsub_resp2_subscribed_mode_commands() {
     let mut s = Scenario::new("pubsub_resp2_subscribed_mode_commands");
-    s.send("sub", &["SUBSCRIBE", "ch"])
-        .read("sub", 1)
+    s.cmd("sub", &["SUBSCRIBE", "ch"])
         .cmd("sub", &["PING"])
         .cmd("sub", &["PING", "hi"])
         .cmd("sub", &["ping", ""])
@@ -760,10 +733,8 @@ fn pubsub_resp2_subscribed_mode_commands() {
         .raw("sub", b"PING\r\n")
         .read("sub", 1)
         // Subscribing more is allowed.
-        .send("sub", &["PSUBSCRIBE", "x*"])
-        .read("sub", 1)
-        .send("sub", &["SSUBSCRIBE", "s"])
-        .read("sub", 1)
+        .cmd("sub", &["PSUBSCRIBE", "x*"])
+        .cmd("sub", &["SSUBSCRIBE", "s"])
         .cmd("sub", &["QUIT"])
         .eof("sub");
     s.check();
@@ -772,12 +743,9 @@ fn pubsub_resp2_subscribed_mode_commands() {
 #[test]
 fn pubsub_reset_while_subscribed() {
     let mut s = Scenario::new("pubsub_reset_while_subscribed");
-    s.send("sub", &["SUBSCRIBE", "ch"])
-        .read("sub", 1)
-        .send("sub", &["PSUBSCRIBE", "c*"])
-        .read("sub", 1)
-        .send("sub", &["SSUBSCRIBE", "sh"])
-        .read("sub", 1)
+    s.cmd("sub", &["SUBSCRIBE", "ch"])
+        .cmd("sub", &["PSUBSCRIBE", "c*"])
+        .cmd("sub", &["SSUBSCRIBE", "sh"])
         .cmd("sub", &["RESET"])
         .cmd("pub", &["PUBLISH", "ch", "after reset"])
         .cmd("pub", &["SPUBLISH", "sh", "after reset"])
@@ -790,8 +758,7 @@ fn pubsub_reset_while_subscribed() {
         .cmd_norm("sub", &["HELLO", "3"], Norm::Hello)
         .cmd("sub", &["CLIENT", "SETNAME", "n"])
         .cmd("sub", &["SELECT", "2"])
-        .send("sub", &["SUBSCRIBE", "ch"])
-        .read("sub", 1)
+        .cmd("sub", &["SUBSCRIBE", "ch"])
         .cmd("sub", &["RESET"])
         .cmd("sub", &["GET", "x"])
         .cmd("sub", &["CLIENT", "GETNAME"])
@@ -806,13 +773,10 @@ fn pubsub_shard_channels() {
     let mut s = Scenario::new("pubsub_shard_channels");
     s.send("sub", &["SSUBSCRIBE", "s1", "s2"])
         .read("sub", 2)
-        .send("sub", &["SSUBSCRIBE", "s1"])
-        .read("sub", 1)
+        .cmd("sub", &["SSUBSCRIBE", "s1"])
         // SUBSCRIBE counts do not include shard channels, and vice versa.
-        .send("sub", &["SUBSCRIBE", "c1"])
-        .read("sub", 1)
-        .send("sub", &["SSUBSCRIBE", "s3"])
-        .read("sub", 1)
+        .cmd("sub", &["SUBSCRIBE", "c1"])
+        .cmd("sub", &["SSUBSCRIBE", "s3"])
         .cmd("pub", &["SPUBLISH", "s1", "shard hello"])
         .read("sub", 1)
         .cmd("pub", &["SPUBLISH", "nobody", "x"])
@@ -824,14 +788,12 @@ fn pubsub_shard_channels() {
         .cmd("pub", &["PUBSUB", "SHARDNUMSUB"])
         .send("sub", &["SUNSUBSCRIBE", "s2", "nope"])
         .read("sub", 2)
-        .send("sub", &["UNSUBSCRIBE", "c1"])
-        .read("sub", 1)
+        .cmd("sub", &["UNSUBSCRIBE", "c1"])
         // Still shard-subscribed: still in pub/sub mode.
         .cmd("sub", &["GET", "x"])
         .send("sub", &["SUNSUBSCRIBE"])
         .read_unordered("sub", 2)
-        .send("sub", &["SUNSUBSCRIBE"])
-        .read("sub", 1)
+        .cmd("sub", &["SUNSUBSCRIBE"])
         .cmd("sub", &["GET", "x"])
         .cmd("pub", &["PUBSUB", "SHARDCHANNELS"]);
     s.check();
@@ -847,12 +809,10 @@ fn pubsub_introspection() {
         .cmd("q", &["PUBSUB", "SHARDCHANNELS"])
         .send("s1", &["SUBSCRIBE", "chan.a", "chan.b", "other"])
         .read("s1", 3)
-        .send("s2", &["SUBSCRIBE", "chan.a"])
-        .read("s2", 1)
+        .cmd("s2", &["SUBSCRIBE", "chan.a"])
         .send("s2", &["PSUBSCRIBE", "chan.*", "x*"])
         .read("s2", 2)
-        .send("s3", &["PSUBSCRIBE", "chan.*"])
-        .read("s3", 1)
+        .cmd("s3", &["PSUBSCRIBE", "chan.*"])
         .send("s3", &["SSUBSCRIBE", "shard.a", "shard.b"])
         .read("s3", 2)
         .cmd_norm("q", &["PUBSUB", "CHANNELS"], Norm::SortElements)
@@ -873,8 +833,7 @@ fn pubsub_introspection() {
         .cmd("q3", &["PUBSUB", "CHANNELS", "oth*"])
         .cmd("q3", &["PUBSUB", "NUMPAT"])
         // Unsubscribing updates the counts.
-        .send("s2", &["PUNSUBSCRIBE", "chan.*"])
-        .read("s2", 1)
+        .cmd("s2", &["PUNSUBSCRIBE", "chan.*"])
         .send("s1", &["UNSUBSCRIBE", "chan.a", "other"])
         .read("s1", 2)
         .cmd("q", &["PUBSUB", "NUMSUB", "chan.a", "other"])
@@ -890,10 +849,8 @@ fn pubsub_introspection() {
 #[test]
 fn pubsub_numsub_resp3() {
     let mut s = Scenario::new("pubsub_numsub_resp3");
-    s.send("s1", &["SUBSCRIBE", "chan.a"])
-        .read("s1", 1)
-        .send("s1", &["SSUBSCRIBE", "shard.b"])
-        .read("s1", 1)
+    s.cmd("s1", &["SUBSCRIBE", "chan.a"])
+        .cmd("s1", &["SSUBSCRIBE", "shard.b"])
         .cmd_norm("q", &["HELLO", "3"], Norm::Hello)
         .cmd("q", &["PUBSUB", "NUMSUB", "chan.a", "nope"])
         .cmd("q", &["PUBSUB", "NUMSUB"])
@@ -912,12 +869,9 @@ fn pubsub_resp3_subscribe_publish() {
     s.cmd_norm("sub", &["HELLO", "3"], Norm::Hello)
         .send("sub", &["SUBSCRIBE", "ch1", "ch2"])
         .read("sub", 2)
-        .send("sub", &["SUBSCRIBE", "ch1"])
-        .read("sub", 1)
-        .send("sub", &["PSUBSCRIBE", "ch*"])
-        .read("sub", 1)
-        .send("sub", &["SSUBSCRIBE", "sh"])
-        .read("sub", 1)
+        .cmd("sub", &["SUBSCRIBE", "ch1"])
+        .cmd("sub", &["PSUBSCRIBE", "ch*"])
+        .cmd("sub", &["SSUBSCRIBE", "sh"])
         .cmd("pub", &["PUBLISH", "ch1", "hello"])
         .read("sub", 2)
         .cmd("pub", &["SPUBLISH", "sh", "shard"])
@@ -935,21 +889,14 @@ fn pubsub_resp3_subscribe_publish() {
         .cmd("sub", &["PUBLISH", "elsewhere", "x"])
         .cmd("sub", &["NOSUCHCMD"])
         .cmd("sub", &["GET"])
-        .send("sub", &["UNSUBSCRIBE", "ch1"])
-        .read("sub", 1)
-        .send("sub", &["UNSUBSCRIBE"])
-        .read("sub", 1)
-        .send("sub", &["PUNSUBSCRIBE"])
-        .read("sub", 1)
-        .send("sub", &["SUNSUBSCRIBE"])
-        .read("sub", 1)
+        .cmd("sub", &["UNSUBSCRIBE", "ch1"])
+        .cmd("sub", &["UNSUBSCRIBE"])
+        .cmd("sub", &["PUNSUBSCRIBE"])
+        .cmd("sub", &["SUNSUBSCRIBE"])
         // Subscribed to nothing: null channel.
-        .send("sub", &["UNSUBSCRIBE"])
-        .read("sub", 1)
-        .send("sub", &["PUNSUBSCRIBE"])
-        .read("sub", 1)
-        .send("sub", &["SUNSUBSCRIBE"])
-        .read("sub", 1)
+        .cmd("sub", &["UNSUBSCRIBE"])
+        .cmd("sub", &["PUNSUBSCRIBE"])
+        .cmd("sub", &["SUNSUBSCRIBE"])
         .cmd("sub", &["PING"]);
     s.check();
 }
@@ -958,8 +905,7 @@ fn pubsub_resp3_subscribe_publish() {
 fn pubsub_resp3_switch_protocol_while_subscribed() {
     let mut s = Scenario::new("pubsub_resp3_switch_protocol_while_subscribed");
     s.cmd_norm("a", &["HELLO", "3"], Norm::Hello)
-        .send("a", &["SUBSCRIBE", "ch"])
-        .read("a", 1)
+        .cmd("a", &["SUBSCRIBE", "ch"])
         // HELLO 2 is allowed in RESP3 subscribed mode; afterwards the RESP2 rules apply.
         .cmd_norm("a", &["HELLO", "2"], Norm::Hello)
         .cmd("pub", &["PUBLISH", "ch", "now resp2"])
@@ -967,12 +913,10 @@ fn pubsub_resp3_switch_protocol_while_subscribed() {
         .cmd("a", &["GET", "x"])
         .cmd("a", &["PING"])
         .cmd("a", &["HELLO", "3"])
-        .send("a", &["UNSUBSCRIBE"])
-        .read("a", 1)
+        .cmd("a", &["UNSUBSCRIBE"])
         .cmd("a", &["GET", "x"])
         // RESP2 subscribed, then RESP3 via a fresh connection's HELLO: pushes switch format.
-        .send("b", &["SUBSCRIBE", "ch"])
-        .read("b", 1)
+        .cmd("b", &["SUBSCRIBE", "ch"])
         .cmd("pub", &["PUBLISH", "ch", "m1"])
         .read("b", 1);
     s.check();
@@ -986,55 +930,46 @@ fn pubsub_resp3_publish_to_self() {
     // message first.
     const REASON: &str =
         "PUBLISH reply precedes the client's own message since Redis 7.2 (redis#12326)";
-    s.cmd_norm("a", &["HELLO", "3"], Norm::Hello)
-        .send("a", &["SUBSCRIBE", "ch"])
-        .read("a", 1)
-        .send("a", &["PUBLISH", "ch", "hi"])
-        .diff(
-            "a",
-            REASON,
-            &[
-                b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n",
-                b":1\r\n",
-            ],
-            &[
-                b":1\r\n",
-                b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n",
-            ],
-        )
-        .send("a", &["PSUBSCRIBE", "c*"])
-        .read("a", 1)
-        .send("a", &["PUBLISH", "ch", "x"])
-        .diff(
-            "a",
-            REASON,
+    s.cmd_norm("a", &["HELLO", "3"], Norm::Hello);
+    // (subscription, publication, the pushes it sends to the publisher, the publication's reply)
+    type Case = (
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static [&'static [u8]],
+        &'static [u8],
+    );
+    let cases: [Case; 3] = [
+        (
+            &["SUBSCRIBE", "ch"],
+            &["PUBLISH", "ch", "hi"],
+            &[b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"],
+            b":1\r\n",
+        ),
+        (
+            &["PSUBSCRIBE", "c*"],
+            &["PUBLISH", "ch", "x"],
             &[
                 b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nx\r\n",
                 b">4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$1\r\nx\r\n",
-                b":2\r\n",
             ],
-            &[
-                b":2\r\n",
-                b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nx\r\n",
-                b">4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$1\r\nx\r\n",
-            ],
-        )
-        .send("a", &["SSUBSCRIBE", "sh"])
-        .read("a", 1)
-        .send("a", &["SPUBLISH", "sh", "y"])
-        .diff(
-            "a",
-            REASON,
-            &[
-                b">3\r\n$8\r\nsmessage\r\n$2\r\nsh\r\n$1\r\ny\r\n",
-                b":1\r\n",
-            ],
-            &[
-                b":1\r\n",
-                b">3\r\n$8\r\nsmessage\r\n$2\r\nsh\r\n$1\r\ny\r\n",
-            ],
-        )
-        .cmd("a", &["PING"]);
+            b":2\r\n",
+        ),
+        (
+            &["SSUBSCRIBE", "sh"],
+            &["SPUBLISH", "sh", "y"],
+            &[b">3\r\n$8\r\nsmessage\r\n$2\r\nsh\r\n$1\r\ny\r\n"],
+            b":1\r\n",
+        ),
+    ];
+    for (subscribe, publish, pushes, reply) in cases {
+        let redis70: Vec<&'static [u8]> = pushes.iter().copied().chain([reply]).collect();
+        let redis74: Vec<&'static [u8]> =
+            [reply].into_iter().chain(pushes.iter().copied()).collect();
+        s.cmd("a", subscribe)
+            .send("a", publish)
+            .diff("a", REASON, &redis70, &redis74);
+    }
+    s.cmd("a", &["PING"]);
     s.check();
 }
 
@@ -1045,8 +980,7 @@ fn pubsub_client_reply_off_still_gets_pushes() {
     let mut s = Scenario::new("pubsub_client_reply_off_still_gets_pushes");
     s.cmd_norm("a", &["HELLO", "3"], Norm::Hello)
         .send("a", &["CLIENT", "REPLY", "OFF"])
-        .send("a", &["SUBSCRIBE", "ch"])
-        .read("a", 1)
+        .cmd("a", &["SUBSCRIBE", "ch"])
         .cmd("pub", &["PUBLISH", "ch", "m"])
         .read("a", 1)
         .send("a", &["PING"])
@@ -1056,8 +990,7 @@ fn pubsub_client_reply_off_still_gets_pushes() {
         .cmd("a", &["PING"])
         // RESP2: the same, and RESET turns replies back on.
         .send("b", &["CLIENT", "REPLY", "OFF"])
-        .send("b", &["SUBSCRIBE", "ch"])
-        .read("b", 1)
+        .cmd("b", &["SUBSCRIBE", "ch"])
         .cmd("pub", &["PUBLISH", "ch", "m2"])
         .read("a", 1)
         .read("b", 1)
@@ -1067,8 +1000,7 @@ fn pubsub_client_reply_off_still_gets_pushes() {
         .cmd("b", &["PING"])
         // CLIENT REPLY SKIP skips only the next reply, not pushes.
         .send("a", &["CLIENT", "REPLY", "SKIP"])
-        .send("a", &["PUBLISH", "ch", "to self"])
-        .read("a", 1)
+        .cmd("a", &["PUBLISH", "ch", "to self"])
         .cmd("a", &["PING"]);
     s.check();
 }

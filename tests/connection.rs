@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::kv::q;
 use common::*;
 use herald::config::REDIS_COMPAT_VERSION;
 use std::time::Duration;
@@ -347,36 +348,15 @@ async fn select_range_and_errors() {
 async fn select_isolates_databases() {
     let srv = start().await;
     let mut c = srv.conn().await;
-    let () = redis::cmd("SET")
-        .arg("k")
-        .arg("zero")
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    let () = redis::cmd("SELECT")
-        .arg(5)
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    let v: Option<String> = redis::cmd("GET")
-        .arg("k")
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    assert_eq!(v, None);
-    let n: i64 = redis::cmd("DBSIZE").query_async(&mut c).await.unwrap();
-    assert_eq!(n, 0);
-    let () = redis::cmd("SELECT")
-        .arg(0)
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    let v: Option<String> = redis::cmd("GET")
-        .arg("k")
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    assert_eq!(v.as_deref(), Some("zero"));
+    q::<()>(&mut c, &["SET", "k", "zero"]).await;
+    q::<()>(&mut c, &["SELECT", "5"]).await;
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "k"]).await, None);
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]).await, 0);
+    q::<()>(&mut c, &["SELECT", "0"]).await;
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["GET", "k"]).await.as_deref(),
+        Some("zero")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -621,14 +601,20 @@ async fn client_kill_by_id_closes_the_connection() {
     assert!(r.is_err(), "killed connection still answered: {r:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn client_kill_by_addr_old_and_new_forms() {
-    let srv = start().await;
-    let mut killer = srv.raw().await;
+/// A client to issue CLIENT KILL and two connected clients (each has run a command) to kill.
+async fn killer_and_two_victims(srv: &TestServer) -> (Raw, Raw, Raw) {
+    let killer = srv.raw().await;
     let mut v1 = srv.raw().await;
     let mut v2 = srv.raw().await;
     v1.call(&["PING"]).await;
     v2.call(&["PING"]).await;
+    (killer, v1, v2)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_kill_by_addr_old_and_new_forms() {
+    let srv = start().await;
+    let (mut killer, mut v1, mut v2) = killer_and_two_victims(&srv).await;
     assert_bytes(
         &killer.call(&["CLIENT", "KILL", &v1.local_addr()]).await,
         b"+OK\r\n",
@@ -655,11 +641,7 @@ async fn client_kill_by_addr_old_and_new_forms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_kill_laddr_skips_the_caller_by_default() {
     let srv = start().await;
-    let mut killer = srv.raw().await;
-    let mut v1 = srv.raw().await;
-    let mut v2 = srv.raw().await;
-    v1.call(&["PING"]).await;
-    v2.call(&["PING"]).await;
+    let (mut killer, mut v1, mut v2) = killer_and_two_victims(&srv).await;
     let laddr = format!("127.0.0.1:{}", srv.port);
     assert_bytes(
         &killer.call(&["CLIENT", "KILL", "LADDR", &laddr]).await,

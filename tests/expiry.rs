@@ -3,53 +3,20 @@
 //! expiry of hash fields, WATCH invalidation by expiry, and client latency while a large batch
 //! of keys expires.
 
-use herald::{Config, Server};
+mod common;
+
+use common::kv::*;
+use common::*;
 use redis::aio::MultiplexedConnection;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The latency test runs alone (write lock); the others share the read lock. Test machines may
 /// have two cores: other tests' servers would otherwise be what the latency measures.
 static ISOLATION: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
-struct Srv {
-    port: u16,
-    server: Server,
-}
-
-async fn start_with(edit: impl FnOnce(&mut Config)) -> Srv {
-    let mut cfg = Config {
-        port: 0,
-        bind: vec!["127.0.0.1".into()],
-        ..Config::default()
-    };
-    edit(&mut cfg);
-    let server = Server::start(cfg).await.expect("server starts");
-    Srv {
-        port: server.port(),
-        server,
-    }
-}
-
-/// A server publishing generic, expiry, string and hash events.
-async fn start_notifying() -> Srv {
-    start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap()).await
-}
-
-impl Srv {
-    async fn conn(&self) -> MultiplexedConnection {
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}", self.port)).unwrap();
-        tokio::time::timeout(TIMEOUT, client.get_multiplexed_async_connection())
-            .await
-            .expect("connect in time")
-            .expect("connect")
-    }
-
+impl TestServer {
     fn set_active_expire(&self, on: bool) {
         self.server.shared().keyspace().set_active_expire(on);
     }
@@ -80,112 +47,12 @@ impl Srv {
     }
 }
 
-/// Length of the first complete RESP frame in `b`.
-fn frame_len(b: &[u8]) -> Option<usize> {
-    let line = b.windows(2).position(|w| w == b"\r\n")?;
-    let head = std::str::from_utf8(&b[1..line]).ok()?;
-    let after = line + 2;
-    match b.first()? {
-        b'+' | b'-' | b':' | b'_' => Some(after),
-        b'$' => {
-            let n: i64 = head.parse().ok()?;
-            if n < 0 {
-                return Some(after);
-            }
-            let end = after + n as usize + 2;
-            (b.len() >= end).then_some(end)
-        }
-        b'*' => {
-            let n: i64 = head.parse().ok()?;
-            let mut off = after;
-            for _ in 0..n.max(0) {
-                off += frame_len(&b[off..])?;
-            }
-            Some(off)
-        }
-        _ => None,
-    }
-}
-
-/// A RESP2 pattern subscription collecting events as `"<db>:<event> <key>"`.
-struct Events {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Events {
-    async fn new(srv: &Srv, pattern: &str) -> Events {
-        let stream = TcpStream::connect(("127.0.0.1", srv.port)).await.unwrap();
-        let mut ev = Events {
-            stream,
-            buf: Vec::new(),
-        };
-        let cmd = format!(
-            "*2\r\n$10\r\nPSUBSCRIBE\r\n${}\r\n{}\r\n",
-            pattern.len(),
-            pattern
-        );
-        ev.stream.write_all(cmd.as_bytes()).await.unwrap();
-        ev.frame(TIMEOUT).await.expect("subscribed");
-        ev
-    }
-
-    async fn frame(&mut self, wait: Duration) -> Option<String> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            if let Some(n) = frame_len(&self.buf) {
-                let f: Vec<u8> = self.buf.drain(..n).collect();
-                return Some(String::from_utf8_lossy(&f).into_owned());
-            }
-            let mut chunk = vec![0u8; 65536];
-            let n = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk))
-                .await
-                .ok()?
-                .unwrap();
-            assert!(n > 0, "connection closed");
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
-    }
-
-    /// The next event, if one arrives within `wait`.
-    async fn next_within(&mut self, wait: Duration) -> Option<String> {
-        let f = self.frame(wait).await?;
-        let parts: Vec<&str> = f.split("\r\n").collect();
-        let chan = parts[6].trim_start_matches("__keyevent@");
-        let (db, event) = chan.split_once("__:").unwrap();
-        Some(format!("{db}:{event} {}", parts[8]))
-    }
-
-    async fn next(&mut self, n: usize) -> Vec<String> {
-        let mut out = Vec::new();
-        for _ in 0..n {
-            out.push(self.next_within(TIMEOUT).await.expect("event in time"));
-        }
-        out
-    }
-}
-
-fn command(args: &[&str]) -> redis::Cmd {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c
-}
-
-async fn q<T: redis::FromRedisValue>(c: &mut MultiplexedConnection, args: &[&str]) -> T {
-    command(args)
-        .query_async(c)
-        .await
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lazy_expiry_raises_expired() {
     let _shared = ISOLATION.read().await;
     let srv = start_notifying().await;
     srv.set_active_expire(false);
-    let mut ev = Events::new(&srv, "__keyevent@*__:*").await;
+    let mut ev = KeyEvents::subscribe(&srv, "__keyevent@*__:*").await;
     let mut c = srv.conn().await;
     for k in [
         "get", "exists", "ttl", "type", "del", "set", "incr", "lpush",
@@ -237,7 +104,7 @@ async fn lazy_expiry_raises_expired() {
 async fn active_expiry_without_access() {
     let _shared = ISOLATION.read().await;
     let srv = start_notifying().await;
-    let mut ev = Events::new(&srv, "__keyevent@0__:expired").await;
+    let mut ev = KeyEvents::subscribe(&srv, "__keyevent@0__:expired").await;
     let mut c = srv.conn().await;
     let set_at = Instant::now();
     q::<()>(&mut c, &["SET", "k", "v", "PX", "100"]).await;
@@ -291,7 +158,7 @@ async fn ttl_precision() {
 async fn many_keys_in_many_databases_reclaimed() {
     let _shared = ISOLATION.read().await;
     let srv = start_notifying().await;
-    let mut ev = Events::new(&srv, "__keyevent@*__:expired").await;
+    let mut ev = KeyEvents::subscribe(&srv, "__keyevent@*__:expired").await;
     let mut c = srv.conn().await;
     let mut pipe = redis::pipe();
     for i in 0..3000 {
@@ -396,7 +263,7 @@ async fn watch_is_aborted_by_expiry() {
 async fn hash_fields_expire_actively() {
     let _shared = ISOLATION.read().await;
     let srv = start_notifying().await;
-    let mut ev = Events::new(&srv, "__keyevent@0__:*").await;
+    let mut ev = KeyEvents::subscribe(&srv, "__keyevent@0__:*").await;
     let mut c = srv.conn().await;
     q::<i64>(&mut c, &["HSET", "h", "a", "1", "b", "2"]).await;
     q::<Vec<i64>>(&mut c, &["HPEXPIRE", "h", "50", "FIELDS", "1", "a"]).await;

@@ -2,57 +2,16 @@
 //! texts, HINCRBYFLOAT's long-double formatting, encodings (listpack, listpackex, hashtable),
 //! HRANDFIELD, HSCAN, per-field expiry and keyspace events.
 
+mod common;
+
+use common::kv::*;
+use common::*;
 use herald::storage::hash::Hash;
 use herald::storage::Value;
-use herald::{Config, Server};
-use redis::aio::MultiplexedConnection;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-const TIMEOUT: Duration = Duration::from_secs(5);
-
-struct Srv {
-    port: u16,
-    server: Server,
-}
-
-async fn start_with(edit: impl FnOnce(&mut Config)) -> Srv {
-    let mut cfg = Config {
-        port: 0,
-        bind: vec!["127.0.0.1".into()],
-        ..Config::default()
-    };
-    edit(&mut cfg);
-    let server = Server::start(cfg).await.expect("server starts");
-    Srv {
-        port: server.port(),
-        server,
-    }
-}
-
-async fn start() -> Srv {
-    start_with(|_| {}).await
-}
-
-impl Srv {
-    async fn conn(&self) -> MultiplexedConnection {
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}", self.port)).unwrap();
-        tokio::time::timeout(TIMEOUT, client.get_multiplexed_async_connection())
-            .await
-            .expect("connect in time")
-            .expect("connect")
-    }
-
-    async fn raw(&self) -> Raw {
-        let stream = TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
-        Raw {
-            stream,
-            buf: Vec::new(),
-        }
-    }
-
+impl TestServer {
     /// Runs `f` on the hash at `key` in db 0 of the embedded server.
     fn with_hash<R>(&self, key: &str, f: impl FnOnce(&Hash) -> R) -> Option<R> {
         let mut ks = self.server.shared().keyspace();
@@ -69,103 +28,6 @@ impl Srv {
     fn encoding(&self, key: &str) -> Option<&'static str> {
         self.with_hash(key, Hash::encoding)
     }
-}
-
-/// A client that sends commands and returns each reply's exact bytes.
-struct Raw {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-/// Length of the first complete RESP frame in `b`.
-fn frame_len(b: &[u8]) -> Option<usize> {
-    let line = b.windows(2).position(|w| w == b"\r\n")?;
-    let head = std::str::from_utf8(&b[1..line]).ok()?;
-    let after = line + 2;
-    match b.first()? {
-        b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => Some(after),
-        b'$' | b'=' | b'!' => {
-            let n: i64 = head.parse().ok()?;
-            if n < 0 {
-                return Some(after);
-            }
-            let end = after + n as usize + 2;
-            (b.len() >= end).then_some(end)
-        }
-        b'*' | b'~' | b'>' | b'%' => {
-            let n: i64 = head.parse().ok()?;
-            let n = if b[0] == b'%' { n * 2 } else { n };
-            let mut off = after;
-            for _ in 0..n.max(0) {
-                off += frame_len(&b[off..])?;
-            }
-            Some(off)
-        }
-        _ => None,
-    }
-}
-
-impl Raw {
-    async fn send(&mut self, args: &[&[u8]]) {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        self.stream.write_all(&out).await.unwrap();
-    }
-
-    async fn read(&mut self) -> Vec<u8> {
-        let fut = async {
-            loop {
-                if let Some(n) = frame_len(&self.buf) {
-                    return self.buf.drain(..n).collect();
-                }
-                let mut chunk = [0u8; 4096];
-                let n = self.stream.read(&mut chunk).await.unwrap();
-                assert!(n > 0, "connection closed");
-                self.buf.extend_from_slice(&chunk[..n]);
-            }
-        };
-        tokio::time::timeout(TIMEOUT, fut)
-            .await
-            .expect("reply in time")
-    }
-
-    /// Sends a space-separated command and returns the reply's bytes as a string.
-    async fn cmd(&mut self, line: &str) -> String {
-        let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
-        self.send(&args).await;
-        String::from_utf8(self.read().await).unwrap()
-    }
-}
-
-async fn q<T: redis::FromRedisValue>(c: &mut MultiplexedConnection, args: &[&str]) -> T {
-    let mut command = redis::cmd(args[0]);
-    for a in &args[1..] {
-        command.arg(*a);
-    }
-    command.query_async(c).await.unwrap()
-}
-
-async fn err(c: &mut MultiplexedConnection, args: &[&str]) -> String {
-    let mut command = redis::cmd(args[0]);
-    for a in &args[1..] {
-        command.arg(*a);
-    }
-    let e = command.query_async::<redis::Value>(c).await.unwrap_err();
-    match (e.code(), e.detail()) {
-        (Some(code), Some(detail)) => format!("{code} {detail}"),
-        (Some(code), None) => code.to_string(),
-        _ => e.to_string(),
-    }
-}
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-fn now_ms() -> i64 {
-    herald::storage::now_ms()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -247,15 +109,15 @@ async fn basic_commands() {
     assert_eq!(got, v);
     // Arity and types.
     assert_eq!(
-        err(&mut c, &["HSET", "h", "a", "1", "b"]).await,
+        q_err(&mut c, &["HSET", "h", "a", "1", "b"]).await,
         "ERR wrong number of arguments for 'hset' command"
     );
     assert_eq!(
-        err(&mut c, &["HMSET", "h", "a", "1", "b"]).await,
+        q_err(&mut c, &["HMSET", "h", "a", "1", "b"]).await,
         "ERR wrong number of arguments for 'hmset' command"
     );
     assert_eq!(
-        err(&mut c, &["HSET", "h", "a"]).await,
+        q_err(&mut c, &["HSET", "h", "a"]).await,
         "ERR wrong number of arguments for 'hset' command"
     );
     q::<()>(&mut c, &["SET", "str", "v"]).await;
@@ -280,11 +142,11 @@ async fn basic_commands() {
         &["HTTL", "str", "FIELDS", "1", "a"],
         &["HPERSIST", "str", "FIELDS", "1", "a"],
     ] {
-        assert_eq!(err(&mut c, args).await, WRONGTYPE, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, WRONGTYPE, "{args:?}");
     }
     // Parse errors come before the type check where Redis does it that way.
     assert_eq!(
-        err(&mut c, &["HINCRBY", "str", "a", "x"]).await,
+        q_err(&mut c, &["HINCRBY", "str", "a", "x"]).await,
         "ERR value is not an integer or out of range"
     );
 }
@@ -404,7 +266,7 @@ async fn increments() {
             "ERR value is not a valid float",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
     assert_eq!(
         q::<String>(&mut c, &["HGET", "h", "big"]).await,
@@ -412,7 +274,7 @@ async fn increments() {
     );
     q::<i64>(&mut c, &["HSET", "h", "neg", "-9223372036854775808"]).await;
     assert_eq!(
-        err(&mut c, &["HINCRBY", "h", "neg", "-1"]).await,
+        q_err(&mut c, &["HINCRBY", "h", "neg", "-1"]).await,
         "ERR increment or decrement would overflow"
     );
     // Redis's long double arithmetic and %.17Lf formatting.
@@ -437,7 +299,7 @@ async fn increments() {
     }
     q::<i64>(&mut c, &["HSET", "fl", "inf", "inf"]).await;
     assert_eq!(
-        err(&mut c, &["HINCRBYFLOAT", "fl", "inf", "1"]).await,
+        q_err(&mut c, &["HINCRBYFLOAT", "fl", "inf", "1"]).await,
         "ERR increment would produce NaN or Infinity"
     );
     assert_eq!(
@@ -551,7 +413,7 @@ async fn hrandfield_counts() {
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
 }
 
@@ -580,7 +442,7 @@ async fn hscan_options_and_coverage() {
             "ERR syntax error",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
     let mut cmd = redis::cmd("HSET");
     cmd.arg("big");
@@ -918,43 +780,16 @@ async fn field_expiry_errors() {
             "ERR wrong number of arguments for 'httl' command",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
     // Nothing above touched the hash.
     assert_eq!(srv.encoding("h"), Some("listpack"));
 }
 
-/// Collects keyspace events from a RESP2 pattern subscription.
-struct Events {
-    raw: Raw,
-}
-
-impl Events {
-    async fn new(srv: &Srv) -> Events {
-        let mut raw = srv.raw().await;
-        raw.send(&[b"PSUBSCRIBE", b"__keyevent@0__:*"]).await;
-        raw.read().await;
-        Events { raw }
-    }
-
-    async fn next(&mut self, n: usize) -> Vec<String> {
-        let mut out = Vec::new();
-        for _ in 0..n {
-            let frame = String::from_utf8_lossy(&self.raw.read().await).into_owned();
-            let parts: Vec<&str> = frame.split("\r\n").collect();
-            let chan = parts[6].trim_start_matches("__keyevent@0__:");
-            out.push(format!("{chan} {}", parts[8]));
-        }
-        out
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lazy_expiry_and_events() {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
-    let mut ev = Events::new(&srv).await;
+    let srv = start_notifying().await;
+    let mut ev = KeyEvents::db0(&srv).await;
     let mut c = srv.conn().await;
     q::<i64>(&mut c, &["HSET", "h", "a", "1", "b", "2"]).await;
     q::<i64>(&mut c, &["HSETNX", "h", "a", "1"]).await; // exists: no event
@@ -1014,10 +849,8 @@ async fn lazy_expiry_and_events() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn active_expiry_hook() {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
-    let mut ev = Events::new(&srv).await;
+    let srv = start_notifying().await;
+    let mut ev = KeyEvents::db0(&srv).await;
     let mut c = srv.conn().await;
     let mut cmd = redis::cmd("HSET");
     cmd.arg("t");
@@ -1058,7 +891,7 @@ async fn new_key_events() {
     let srv =
         start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("Ehn").unwrap())
             .await;
-    let mut ev = Events::new(&srv).await;
+    let mut ev = KeyEvents::db0(&srv).await;
     let mut c = srv.conn().await;
     q::<i64>(&mut c, &["HSET", "h", "a", "1"]).await;
     q::<i64>(&mut c, &["HSET", "h", "b", "1"]).await;

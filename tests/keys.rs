@@ -3,206 +3,17 @@
 //! guarantee under concurrent writes), RANDOMKEY, RENAME(NX), COPY, MOVE, SWAPDB, OBJECT, and
 //! the keyspace events they raise.
 
-use herald::{Config, Server};
+mod common;
+
+use common::kv::*;
+use common::*;
 use redis::aio::MultiplexedConnection;
 use std::collections::HashSet;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-const TIMEOUT: Duration = Duration::from_secs(5);
-
-struct Srv {
-    port: u16,
-    server: Server,
-}
-
-async fn start_with(edit: impl FnOnce(&mut Config)) -> Srv {
-    let mut cfg = Config {
-        port: 0,
-        bind: vec!["127.0.0.1".into()],
-        ..Config::default()
-    };
-    edit(&mut cfg);
-    let server = Server::start(cfg).await.expect("server starts");
-    Srv {
-        port: server.port(),
-        server,
-    }
-}
-
-async fn start() -> Srv {
-    start_with(|_| {}).await
-}
-
-impl Srv {
-    async fn conn(&self) -> MultiplexedConnection {
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}", self.port)).unwrap();
-        tokio::time::timeout(TIMEOUT, client.get_multiplexed_async_connection())
-            .await
-            .expect("connect in time")
-            .expect("connect")
-    }
-
-    async fn raw(&self) -> Raw {
-        let stream = TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
-        Raw {
-            stream,
-            buf: Vec::new(),
-        }
-    }
-}
-
-/// A client that sends commands and returns each reply's exact bytes.
-struct Raw {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-/// Length of the first complete RESP frame in `b`.
-fn frame_len(b: &[u8]) -> Option<usize> {
-    let line = b.windows(2).position(|w| w == b"\r\n")?;
-    let head = std::str::from_utf8(&b[1..line]).ok()?;
-    let after = line + 2;
-    match b.first()? {
-        b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => Some(after),
-        b'$' | b'=' | b'!' => {
-            let n: i64 = head.parse().ok()?;
-            if n < 0 {
-                return Some(after);
-            }
-            let end = after + n as usize + 2;
-            (b.len() >= end).then_some(end)
-        }
-        b'*' | b'~' | b'>' | b'%' => {
-            let n: i64 = head.parse().ok()?;
-            let n = if b[0] == b'%' { n * 2 } else { n };
-            let mut off = after;
-            for _ in 0..n.max(0) {
-                off += frame_len(&b[off..])?;
-            }
-            Some(off)
-        }
-        _ => None,
-    }
-}
-
-impl Raw {
-    async fn send(&mut self, args: &[&[u8]]) {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        self.stream.write_all(&out).await.unwrap();
-    }
-
-    async fn read(&mut self) -> Vec<u8> {
-        let fut = async {
-            loop {
-                if let Some(n) = frame_len(&self.buf) {
-                    return self.buf.drain(..n).collect();
-                }
-                let mut chunk = [0u8; 4096];
-                let n = self.stream.read(&mut chunk).await.unwrap();
-                assert!(n > 0, "connection closed");
-                self.buf.extend_from_slice(&chunk[..n]);
-            }
-        };
-        tokio::time::timeout(TIMEOUT, fut)
-            .await
-            .expect("reply in time")
-    }
-
-    /// Sends a space-separated command and returns the reply's bytes as a string.
-    async fn cmd(&mut self, line: &str) -> String {
-        let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
-        self.send(&args).await;
-        String::from_utf8(self.read().await).unwrap()
-    }
-}
-
-fn command(args: &[&str]) -> redis::Cmd {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c
-}
-
-async fn q<T: redis::FromRedisValue>(c: &mut MultiplexedConnection, args: &[&str]) -> T {
-    command(args)
-        .query_async(c)
-        .await
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
-
-async fn err(c: &mut MultiplexedConnection, args: &[&str]) -> String {
-    let e = command(args)
-        .query_async::<redis::Value>(c)
-        .await
-        .expect_err(&format!("{args:?} should fail"));
-    match (e.code(), e.detail()) {
-        (Some(code), Some(detail)) => format!("{code} {detail}"),
-        (Some(code), None) => code.to_string(),
-        _ => e.to_string(),
-    }
-}
-
-fn now_ms() -> i64 {
-    herald::storage::now_ms()
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
-/// Collects keyspace events of every database from a RESP2 pattern subscription, as
-/// `"<db>:<event> <key>"`.
-struct Events {
-    raw: Raw,
-}
-
-impl Events {
-    async fn new(srv: &Srv) -> Events {
-        let mut raw = srv.raw().await;
-        raw.send(&[b"PSUBSCRIBE", b"__keyevent@*__:*"]).await;
-        raw.read().await;
-        Events { raw }
-    }
-
-    async fn next(&mut self, n: usize) -> Vec<String> {
-        let mut out = Vec::new();
-        for _ in 0..n {
-            let frame = String::from_utf8_lossy(&self.raw.read().await).into_owned();
-            let parts: Vec<&str> = frame.split("\r\n").collect();
-            let chan = parts[6].trim_start_matches("__keyevent@");
-            let (db, event) = chan.split_once("__:").unwrap();
-            out.push(format!("{db}:{event} {}", parts[8]));
-        }
-        out
-    }
-
-    /// Asserts that no further event arrives shortly.
-    async fn none(&mut self) {
-        let mut chunk = [0u8; 256];
-        let r = tokio::time::timeout(Duration::from_millis(100), self.raw.stream.read(&mut chunk))
-            .await;
-        assert!(
-            r.is_err() && self.raw.buf.is_empty(),
-            "unexpected event: {:?}",
-            r
-        );
-    }
-}
-
-async fn with_events() -> (Srv, Events) {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
-    let ev = Events::new(&srv).await;
+async fn with_events() -> (TestServer, KeyEvents) {
+    let srv = start_notifying().await;
+    let ev = KeyEvents::subscribe(&srv, "__keyevent@*__:*").await;
     (srv, ev)
 }
 
@@ -246,16 +57,10 @@ async fn del_unlink_exists_type_touch() {
     );
     assert_eq!(q::<i64>(&mut c, &["DBSIZE"]).await, 2);
     for cmd in ["DEL", "UNLINK", "EXISTS", "TOUCH", "TYPE"] {
-        assert_eq!(
-            err(&mut c, &[cmd]).await,
-            format!(
-                "ERR wrong number of arguments for '{}' command",
-                cmd.to_lowercase()
-            )
-        );
+        assert_eq!(q_err(&mut c, &[cmd]).await, arity_err(&cmd.to_lowercase()));
     }
     assert_eq!(
-        err(&mut c, &["TYPE", "a", "b"]).await,
+        q_err(&mut c, &["TYPE", "a", "b"]).await,
         "ERR wrong number of arguments for 'type' command"
     );
     // TYPE is a status reply in both protocols.
@@ -335,7 +140,7 @@ async fn expire_options_and_errors() {
             "ERR wrong number of arguments for 'persist' command",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
     assert_eq!(
         q::<i64>(&mut c, &["TTL", "k"]).await,
@@ -496,7 +301,7 @@ async fn keys_patterns() {
         .contains(&"gone".to_string()));
     assert_eq!(q::<i64>(&mut c, &["DBSIZE"]).await, 9);
     assert_eq!(
-        err(&mut c, &["KEYS"]).await,
+        q_err(&mut c, &["KEYS"]).await,
         "ERR wrong number of arguments for 'keys' command"
     );
 }
@@ -595,7 +400,7 @@ async fn scan_options_and_errors() {
             "ERR wrong number of arguments for 'scan' command",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
     // Cursors past the end and the largest cursor are valid.
     let _: (String, Vec<String>) = q(&mut c, &["SCAN", "18446744073709551615"]).await;
@@ -623,22 +428,6 @@ async fn scan_options_and_errors() {
         raw.cmd("SCAN 0").await,
         "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nonly\r\n"
     );
-}
-
-/// Deterministic pseudo-random numbers for the property-style tests.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 /// Property: whatever is added and removed between SCAN calls, every key present for the whole
@@ -774,7 +563,7 @@ async fn randomkey_replies() {
     assert_eq!(q::<Option<String>>(&mut c, &["RANDOMKEY"]).await, None);
     assert_eq!(q::<i64>(&mut c, &["DBSIZE"]).await, 0);
     assert_eq!(
-        err(&mut c, &["RANDOMKEY", "x"]).await,
+        q_err(&mut c, &["RANDOMKEY", "x"]).await,
         "ERR wrong number of arguments for 'randomkey' command"
     );
     let mut raw = srv.raw().await;
@@ -792,15 +581,15 @@ async fn rename_and_renamenx() {
     let srv = start().await;
     let mut c = srv.conn().await;
     assert_eq!(
-        err(&mut c, &["RENAME", "nokey", "x"]).await,
+        q_err(&mut c, &["RENAME", "nokey", "x"]).await,
         "ERR no such key"
     );
     assert_eq!(
-        err(&mut c, &["RENAME", "nokey", "nokey"]).await,
+        q_err(&mut c, &["RENAME", "nokey", "nokey"]).await,
         "ERR no such key"
     );
     assert_eq!(
-        err(&mut c, &["RENAMENX", "nokey", "x"]).await,
+        q_err(&mut c, &["RENAMENX", "nokey", "x"]).await,
         "ERR no such key"
     );
     q::<()>(&mut c, &["SET", "a", "1"]).await;
@@ -835,7 +624,7 @@ async fn rename_and_renamenx() {
     q::<()>(&mut c, &["SET", "old", "v", "PX", "1"]).await;
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert_eq!(
-        err(&mut c, &["RENAME", "old", "x"]).await,
+        q_err(&mut c, &["RENAME", "old", "x"]).await,
         "ERR no such key"
     );
     q::<()>(&mut c, &["SET", "old", "v", "PX", "1"]).await;
@@ -843,11 +632,8 @@ async fn rename_and_renamenx() {
     assert_eq!(q::<i64>(&mut c, &["RENAMENX", "d", "old"]).await, 1);
     for cmd in ["RENAME", "RENAMENX"] {
         assert_eq!(
-            err(&mut c, &[cmd, "a"]).await,
-            format!(
-                "ERR wrong number of arguments for '{}' command",
-                cmd.to_lowercase()
-            )
+            q_err(&mut c, &[cmd, "a"]).await,
+            arity_err(&cmd.to_lowercase())
         );
     }
 }
@@ -889,7 +675,7 @@ async fn copy_command() {
             "ERR wrong number of arguments for 'copy' command",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
     assert_eq!(q::<i64>(&mut c, &["COPY", "nokey", "t"]).await, 0);
     assert_eq!(q::<i64>(&mut c, &["COPY", "s", "t"]).await, 1);
@@ -978,7 +764,7 @@ async fn move_and_swapdb() {
             "ERR wrong number of arguments for 'swapdb' command",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
     assert_eq!(q::<i64>(&mut c, &["MOVE", "nokey", "1"]).await, 0);
     let at: i64 = q(&mut c, &["PEXPIRETIME", "k"]).await;
@@ -1092,7 +878,7 @@ async fn object_subcommands() {
         None
     );
     assert_eq!(
-        err(&mut c, &["OBJECT", "FREQ", "int"]).await,
+        q_err(&mut c, &["OBJECT", "FREQ", "int"]).await,
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
     );
     for (args, msg) in [
@@ -1121,7 +907,7 @@ async fn object_subcommands() {
             "ERR wrong number of arguments for 'object|help' command",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
     let help: Vec<String> = q(&mut c, &["OBJECT", "HELP"]).await;
     assert_eq!(help.len(), 15);
@@ -1227,7 +1013,7 @@ async fn new_key_events() {
     let srv =
         start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEgn$l").unwrap())
             .await;
-    let mut ev = Events::new(&srv).await;
+    let mut ev = KeyEvents::subscribe(&srv, "__keyevent@*__:*").await;
     let mut c = srv.conn().await;
     q::<()>(&mut c, &["SET", "a", "1"]).await;
     q::<()>(&mut c, &["SET", "a", "2"]).await; // exists: no `new`
@@ -1339,7 +1125,7 @@ async fn command_table_entries() {
 async fn created_keys_wake_blocked_clients() {
     let srv = start().await;
     let mut c = srv.conn().await;
-    async fn blpop(srv: &Srv, db: &str, key: &str) -> tokio::task::JoinHandle<Vec<String>> {
+    async fn blpop(srv: &TestServer, db: &str, key: &str) -> tokio::task::JoinHandle<Vec<String>> {
         let mut b = srv.conn().await;
         q::<()>(&mut b, &["SELECT", db]).await;
         let key = key.to_string();
@@ -1374,7 +1160,7 @@ async fn created_keys_wake_blocked_clients() {
 async fn keymiss_events() {
     let srv =
         start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("Em").unwrap()).await;
-    let mut ev = Events::new(&srv).await;
+    let mut ev = KeyEvents::subscribe(&srv, "__keyevent@*__:*").await;
     let mut c = srv.conn().await;
     q::<()>(&mut c, &["SET", "present", "v"]).await;
     for args in [

@@ -2,21 +2,10 @@
 //! nulls), Redis's error texts, negative indexes, empty results, large elements and long lists
 //! checked against a model, and keyspace events.
 
-mod kv_support;
+mod common;
 
-use kv_support::*;
-
-fn arr(items: &[&str]) -> String {
-    let mut out = format!("*{}\r\n", items.len());
-    for i in items {
-        out.push_str(&bulk(i));
-    }
-    out
-}
-
-fn err(s: &str) -> String {
-    format!("-{s}\r\n")
-}
+use common::kv::*;
+use common::*;
 
 const OK: &str = "+OK\r\n";
 const NIL: &str = "$-1\r\n";
@@ -96,7 +85,10 @@ async fn push_and_range() {
     }
     // Binary-safe elements, including empty ones.
     let bin: &[u8] = b"\x00\xff\r\n";
-    assert_eq!(r.call(&[b"RPUSH", b"b", bin, b""]).await, ":2\r\n");
+    assert_eq!(
+        r.call_text::<&[u8]>(&[b"RPUSH", b"b", bin, b""]).await,
+        ":2\r\n"
+    );
     let got: Vec<Vec<u8>> = redis::cmd("LRANGE")
         .arg("b")
         .arg(0)
@@ -356,22 +348,6 @@ async fn lmove_rpoplpush_lmpop() {
     );
 }
 
-/// A deterministic pseudo-random sequence (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// Random list operations on long lists (many nodes, some 10 KB elements stored on their own)
 /// checked against a `VecDeque`, under several `list-max-listpack-size` values.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -589,37 +565,10 @@ async fn hundred_thousand_elements() {
     assert_eq!(r.cmd("LLEN n").await, ":99980\r\n");
 }
 
-/// Keyspace events, in order, read from a subscriber to every keyevent channel of db 0.
-async fn events(srv: &Srv, commands: &[&str]) -> Vec<(String, String)> {
-    let mut sub = srv.raw().await;
-    assert!(sub
-        .cmd("PSUBSCRIBE __keyevent@0__:*")
-        .await
-        .contains("psubscribe"));
-    assert!(sub.cmd("SUBSCRIBE done").await.contains("subscribe"));
-    let mut c = srv.raw().await;
-    for cmd in commands {
-        c.cmd(cmd).await;
-    }
-    c.cmd("PUBLISH done x").await;
-    let mut out = Vec::new();
-    loop {
-        let frame = sub.read().await;
-        let parts: Vec<&str> = frame.split("\r\n").collect();
-        if parts.get(4) == Some(&"done") {
-            return out;
-        }
-        let channel = parts[6].trim_start_matches("__keyevent@0__:").to_string();
-        out.push((channel, parts[8].to_string()));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyspace_events() {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
-    let got = events(
+    let srv = start_notifying().await;
+    assert_events(
         &srv,
         &[
             "LPUSH l a b",
@@ -641,64 +590,55 @@ async fn keyspace_events() {
             "RPUSH t 1",
             "LTRIM t 1 0",
         ],
+        &[
+            ("lpush", "l"),
+            ("rpush", "l"),
+            ("lpop", "l"),
+            ("rpop", "l"),
+            ("linsert", "l"),
+            ("lset", "l"),
+            ("lrem", "l"),
+            ("ltrim", "l"),
+            ("rpush", "m"),
+            ("rpush", "m"),
+            ("lpop", "l"),
+            ("del", "l"),
+            ("lpush", "m"),
+            ("rpop", "m"),
+            ("rpop", "m"),
+            ("del", "m"),
+            ("rpush", "t"),
+            ("ltrim", "t"),
+            ("del", "t"),
+        ],
     )
     .await;
-    let want: Vec<(String, String)> = [
-        ("lpush", "l"),
-        ("rpush", "l"),
-        ("lpop", "l"),
-        ("rpop", "l"),
-        ("linsert", "l"),
-        ("lset", "l"),
-        ("lrem", "l"),
-        ("ltrim", "l"),
-        ("rpush", "m"),
-        ("rpush", "m"),
-        ("lpop", "l"),
-        ("del", "l"),
-        ("lpush", "m"),
-        ("rpop", "m"),
-        ("rpop", "m"),
-        ("del", "m"),
-        ("rpush", "t"),
-        ("ltrim", "t"),
-        ("del", "t"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    assert_eq!(got, want);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arity_errors() {
     let srv = start().await;
-    let mut r = srv.raw().await;
-    for (cmd, name) in [
-        ("LPUSH l", "lpush"),
-        ("RPUSH", "rpush"),
-        ("LPUSHX l", "lpushx"),
-        ("RPUSHX l", "rpushx"),
-        ("LPOP", "lpop"),
-        ("RPOP", "rpop"),
-        ("LLEN", "llen"),
-        ("LRANGE l 0", "lrange"),
-        ("LINDEX l", "lindex"),
-        ("LSET l 0", "lset"),
-        ("LINSERT l BEFORE a", "linsert"),
-        ("LREM l 0", "lrem"),
-        ("LTRIM l 0", "ltrim"),
-        ("LPOS l", "lpos"),
-        ("LMOVE a b LEFT", "lmove"),
-        ("RPOPLPUSH a", "rpoplpush"),
-        ("LMPOP 1 a", "lmpop"),
-    ] {
-        assert_eq!(
-            r.cmd(cmd).await,
-            err(&format!(
-                "ERR wrong number of arguments for '{name}' command"
-            )),
-            "{cmd}"
-        );
-    }
+    assert_arity_errors(
+        &srv,
+        &[
+            ("LPUSH l", "lpush"),
+            ("RPUSH", "rpush"),
+            ("LPUSHX l", "lpushx"),
+            ("RPUSHX l", "rpushx"),
+            ("LPOP", "lpop"),
+            ("RPOP", "rpop"),
+            ("LLEN", "llen"),
+            ("LRANGE l 0", "lrange"),
+            ("LINDEX l", "lindex"),
+            ("LSET l 0", "lset"),
+            ("LINSERT l BEFORE a", "linsert"),
+            ("LREM l 0", "lrem"),
+            ("LTRIM l 0", "ltrim"),
+            ("LPOS l", "lpos"),
+            ("LMOVE a b LEFT", "lmove"),
+            ("RPOPLPUSH a", "rpoplpush"),
+            ("LMPOP 1 a", "lmpop"),
+        ],
+    )
+    .await;
 }

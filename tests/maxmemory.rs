@@ -3,9 +3,10 @@
 //! Used memory is process-wide, so every test here runs under one lock and sets its limit
 //! relative to the current reading.
 
+mod common;
+
+use common::*;
 use futures_util::StreamExt;
-use herald::config::Config;
-use herald::Server;
 use redis::aio::MultiplexedConnection;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -13,34 +14,6 @@ use tokio::sync::Mutex;
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
 const OOM_DETAIL: &str = "command not allowed when used memory > 'maxmemory'.";
-
-struct Srv {
-    _server: Server,
-    client: redis::Client,
-}
-
-async fn start() -> Srv {
-    let cfg = Config {
-        port: 0,
-        bind: vec!["127.0.0.1".into()],
-        ..Config::default()
-    };
-    let server = Server::start(cfg).await.unwrap();
-    let client = redis::Client::open(format!("redis://127.0.0.1:{}", server.port())).unwrap();
-    Srv {
-        _server: server,
-        client,
-    }
-}
-
-impl Srv {
-    async fn conn(&self) -> MultiplexedConnection {
-        self.client
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap()
-    }
-}
 
 async fn config_set(con: &mut MultiplexedConnection, name: &str, value: &str) {
     let () = redis::cmd("CONFIG")
@@ -266,7 +239,7 @@ async fn allkeys_lru_evicts_idle_keys_and_notifies() {
     let srv = start().await;
     let mut con = srv.conn().await;
     config_set(&mut con, "notify-keyspace-events", "Ee").await;
-    let mut sub = srv.client.get_async_pubsub().await.unwrap();
+    let mut sub = srv.pubsub().await;
     sub.psubscribe("__keyevent@0__:evicted").await.unwrap();
 
     let cold: Vec<String> = (0..1000).map(|i| format!("cold:{i}")).collect();
@@ -413,4 +386,61 @@ async fn volatile_policies_evict_only_keys_with_ttl() {
     }
     config_set(&mut con, "maxmemory", "0").await;
     config_set(&mut con, "maxmemory-policy", "noeviction").await;
+}
+
+/// EXEC is refused over the limit when a queued command may add data (Redis's
+/// `mstate.cmd_flags` check), discarding the transaction; a read-only transaction still runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_with_queued_writes_is_refused_over_the_limit() {
+    let _g = SERIAL.lock().await;
+    let srv = start().await;
+    let mut con = srv.conn().await;
+    let mut admin = srv.conn().await;
+    set(&mut con, "present", 5).await.unwrap();
+
+    let () = redis::cmd("MULTI").query_async(&mut con).await.unwrap();
+    let queued: String = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(queued, "QUEUED");
+    config_set(&mut admin, "maxmemory", "1").await;
+    let e = redis::cmd("EXEC")
+        .query_async::<redis::Value>(&mut con)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("EXECABORT"), "{e}");
+    assert_eq!(
+        e.detail(),
+        Some(format!("Transaction discarded because of: OOM {OOM_DETAIL}").as_str()),
+        "{e}"
+    );
+    let v: Option<String> = redis::cmd("GET")
+        .arg("k")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(v, None, "the aborted transaction must not have run");
+
+    // The transaction is gone: EXEC now has no MULTI.
+    let e = redis::cmd("EXEC")
+        .query_async::<redis::Value>(&mut con)
+        .await
+        .unwrap_err();
+    assert_eq!(e.detail(), Some("EXEC without MULTI"), "{e}");
+
+    // Reads only: EXEC runs even over the limit.
+    config_set(&mut admin, "maxmemory", "0").await;
+    let () = redis::cmd("MULTI").query_async(&mut con).await.unwrap();
+    let _: String = redis::cmd("GET")
+        .arg("present")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    config_set(&mut admin, "maxmemory", "1").await;
+    let got: Vec<String> = redis::cmd("EXEC").query_async(&mut con).await.unwrap();
+    assert_eq!(got, vec!["xxxxx".to_string()]);
+    config_set(&mut admin, "maxmemory", "0").await;
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::kv::q;
 use common::*;
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -725,41 +726,26 @@ async fn numsub(q: &mut redis::aio::MultiplexedConnection, sub: &str, ch: &str) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect_removes_subscriptions() {
     let srv = start().await;
-    let mut q = srv.conn().await;
+    let mut c = srv.conn().await;
     let mut s = srv.raw().await;
     s.send_cmd(&["SUBSCRIBE", "gone"]).await;
     s.send_cmd(&["PSUBSCRIBE", "gone*"]).await;
     s.send_cmd(&["SSUBSCRIBE", "gone-shard"]).await;
     s.read_frames(3).await;
-    assert_eq!(numsub(&mut q, "NUMSUB", "gone").await, 1);
-    assert_eq!(numsub(&mut q, "SHARDNUMSUB", "gone-shard").await, 1);
+    assert_eq!(numsub(&mut c, "NUMSUB", "gone").await, 1);
+    assert_eq!(numsub(&mut c, "SHARDNUMSUB", "gone-shard").await, 1);
     drop(s);
-    let poll = q.clone();
+    let poll = c.clone();
     eventually("NUMSUB drops to 0 after disconnect", || {
-        let mut q = poll.clone();
-        async move { numsub(&mut q, "NUMSUB", "gone").await == 0 }
+        let mut c = poll.clone();
+        async move { numsub(&mut c, "NUMSUB", "gone").await == 0 }
     })
     .await;
-    assert_eq!(numsub(&mut q, "SHARDNUMSUB", "gone-shard").await, 0);
-    let numpat: i64 = redis::cmd("PUBSUB")
-        .arg("NUMPAT")
-        .query_async(&mut q)
-        .await
-        .unwrap();
-    assert_eq!(numpat, 0);
-    let chans: Vec<String> = redis::cmd("PUBSUB")
-        .arg("CHANNELS")
-        .query_async(&mut q)
-        .await
-        .unwrap();
+    assert_eq!(numsub(&mut c, "SHARDNUMSUB", "gone-shard").await, 0);
+    assert_eq!(q::<i64>(&mut c, &["PUBSUB", "NUMPAT"]).await, 0);
+    let chans: Vec<String> = q(&mut c, &["PUBSUB", "CHANNELS"]).await;
     assert!(chans.is_empty(), "{chans:?}");
-    let n: i64 = redis::cmd("PUBLISH")
-        .arg("gone")
-        .arg("x")
-        .query_async(&mut q)
-        .await
-        .unwrap();
-    assert_eq!(n, 0);
+    assert_eq!(q::<i64>(&mut c, &["PUBLISH", "gone", "x"]).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -774,21 +760,10 @@ async fn reset_leaves_all_subscriptions() {
     // Out of subscribed mode: plain PONG, ordinary commands allowed.
     assert_bytes(&s.call(&["PING"]).await, b"+PONG\r\n");
     assert_bytes(&s.call(&["GET", "x"]).await, b"$-1\r\n");
-    let mut q = srv.conn().await;
-    assert_eq!(numsub(&mut q, "NUMSUB", "r").await, 0);
-    assert_eq!(numsub(&mut q, "SHARDNUMSUB", "rs").await, 0);
-    let numpat: i64 = redis::cmd("PUBSUB")
-        .arg("NUMPAT")
-        .query_async(&mut q)
-        .await
-        .unwrap();
-    assert_eq!(numpat, 0);
-    let n: i64 = redis::cmd("PUBLISH")
-        .arg("r")
-        .arg("x")
-        .query_async(&mut q)
-        .await
-        .unwrap();
-    assert_eq!(n, 0);
+    let mut c = srv.conn().await;
+    assert_eq!(numsub(&mut c, "NUMSUB", "r").await, 0);
+    assert_eq!(numsub(&mut c, "SHARDNUMSUB", "rs").await, 0);
+    assert_eq!(q::<i64>(&mut c, &["PUBSUB", "NUMPAT"]).await, 0);
+    assert_eq!(q::<i64>(&mut c, &["PUBLISH", "r", "x"]).await, 0);
     s.expect_silence(Duration::from_millis(30)).await;
 }

@@ -1,57 +1,15 @@
 //! Set commands over real sockets: exact replies (RESP2 and RESP3 bytes), Redis 7.4's error
 //! texts, encodings and their conversions, random commands, SSCAN and keyspace events.
 
+mod common;
+
+use common::kv::*;
+use common::*;
 use herald::storage::set::Set;
 use herald::storage::Value;
-use herald::{Config, Server};
-use redis::aio::MultiplexedConnection;
 use std::collections::BTreeSet;
-use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-const TIMEOUT: Duration = Duration::from_secs(5);
-
-struct Srv {
-    port: u16,
-    server: Server,
-}
-
-async fn start_with(edit: impl FnOnce(&mut Config)) -> Srv {
-    let mut cfg = Config {
-        port: 0,
-        bind: vec!["127.0.0.1".into()],
-        ..Config::default()
-    };
-    edit(&mut cfg);
-    let server = Server::start(cfg).await.expect("server starts");
-    Srv {
-        port: server.port(),
-        server,
-    }
-}
-
-async fn start() -> Srv {
-    start_with(|_| {}).await
-}
-
-impl Srv {
-    async fn conn(&self) -> MultiplexedConnection {
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}", self.port)).unwrap();
-        tokio::time::timeout(TIMEOUT, client.get_multiplexed_async_connection())
-            .await
-            .expect("connect in time")
-            .expect("connect")
-    }
-
-    async fn raw(&self) -> Raw {
-        let stream = TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
-        Raw {
-            stream,
-            buf: Vec::new(),
-        }
-    }
-
+impl TestServer {
     /// The encoding of the set at `key` in db 0, read from the embedded server.
     fn encoding(&self, key: &str) -> Option<&'static str> {
         let mut ks = self.server.shared().keyspace();
@@ -65,110 +23,6 @@ impl Srv {
             .map(Set::encoding)
     }
 }
-
-/// A client that sends commands and returns each reply's exact bytes.
-struct Raw {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-/// Length of the first complete RESP frame in `b`.
-fn frame_len(b: &[u8]) -> Option<usize> {
-    let line = b.windows(2).position(|w| w == b"\r\n")?;
-    let head = std::str::from_utf8(&b[1..line]).ok()?;
-    let after = line + 2;
-    match b.first()? {
-        b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => Some(after),
-        b'$' | b'=' | b'!' => {
-            let n: i64 = head.parse().ok()?;
-            if n < 0 {
-                return Some(after);
-            }
-            let end = after + n as usize + 2;
-            (b.len() >= end).then_some(end)
-        }
-        b'*' | b'~' | b'>' | b'%' => {
-            let n: i64 = head.parse().ok()?;
-            let n = if b[0] == b'%' { n * 2 } else { n };
-            let mut off = after;
-            for _ in 0..n.max(0) {
-                off += frame_len(&b[off..])?;
-            }
-            Some(off)
-        }
-        _ => None,
-    }
-}
-
-impl Raw {
-    async fn send(&mut self, args: &[&[u8]]) {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        self.stream.write_all(&out).await.unwrap();
-    }
-
-    async fn read(&mut self) -> Vec<u8> {
-        let fut = async {
-            loop {
-                if let Some(n) = frame_len(&self.buf) {
-                    return self.buf.drain(..n).collect();
-                }
-                let mut chunk = [0u8; 4096];
-                let n = self.stream.read(&mut chunk).await.unwrap();
-                assert!(n > 0, "connection closed");
-                self.buf.extend_from_slice(&chunk[..n]);
-            }
-        };
-        tokio::time::timeout(TIMEOUT, fut)
-            .await
-            .expect("reply in time")
-    }
-
-    /// Sends a space-separated command and returns the reply's bytes as a string.
-    async fn cmd(&mut self, line: &str) -> String {
-        let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
-        self.send(&args).await;
-        String::from_utf8(self.read().await).unwrap()
-    }
-}
-
-fn cmd(name: &str) -> redis::Cmd {
-    redis::cmd(name)
-}
-
-async fn q<T: redis::FromRedisValue>(c: &mut MultiplexedConnection, args: &[&str]) -> T {
-    let mut command = cmd(args[0]);
-    for a in &args[1..] {
-        command.arg(*a);
-    }
-    command.query_async(c).await.unwrap()
-}
-
-async fn err(c: &mut MultiplexedConnection, args: &[&str]) -> String {
-    let mut command = cmd(args[0]);
-    for a in &args[1..] {
-        command.arg(*a);
-    }
-    let e = command.query_async::<redis::Value>(c).await.unwrap_err();
-    // redis-rs splits the code from the message; put them back together.
-    match (e.code(), e.detail()) {
-        (Some(code), Some(detail)) => format!("{code} {detail}"),
-        (Some(code), None) => code.to_string(),
-        _ => e.to_string(),
-    }
-}
-
-fn sorted(v: Vec<String>) -> Vec<String> {
-    let mut v = v;
-    v.sort();
-    v
-}
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_remove_and_membership() {
@@ -203,14 +57,18 @@ async fn add_remove_and_membership() {
     );
     // Binary-safe members.
     let bin: &[u8] = b"\x00\xff\r\n";
-    let n: i64 = cmd("SADD")
+    let n: i64 = redis::cmd("SADD")
         .arg("b")
         .arg(bin)
         .query_async(&mut c)
         .await
         .unwrap();
     assert_eq!(n, 1);
-    let m: Vec<Vec<u8>> = cmd("SMEMBERS").arg("b").query_async(&mut c).await.unwrap();
+    let m: Vec<Vec<u8>> = redis::cmd("SMEMBERS")
+        .arg("b")
+        .query_async(&mut c)
+        .await
+        .unwrap();
     assert_eq!(m, vec![bin.to_vec()]);
     // Wrong type and arity.
     q::<()>(&mut c, &["SET", "str", "v"]).await;
@@ -232,14 +90,14 @@ async fn add_remove_and_membership() {
         &["SINTERCARD", "1", "str"],
         &["SINTERSTORE", "d", "b", "str"],
     ] {
-        assert_eq!(err(&mut c, args).await, WRONGTYPE, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, WRONGTYPE, "{args:?}");
     }
     assert_eq!(
-        err(&mut c, &["SADD", "s"]).await,
+        q_err(&mut c, &["SADD", "s"]).await,
         "ERR wrong number of arguments for 'sadd' command"
     );
     assert_eq!(
-        err(&mut c, &["SMISMEMBER", "s"]).await,
+        q_err(&mut c, &["SMISMEMBER", "s"]).await,
         "ERR wrong number of arguments for 'smismember' command"
     );
 }
@@ -357,8 +215,8 @@ async fn smove_semantics() {
     q::<()>(&mut c, &["SET", "str", "v"]).await;
     // Missing source answers 0 even if the destination has the wrong type.
     assert_eq!(q::<i64>(&mut c, &["SMOVE", "nokey", "str", "1"]).await, 0);
-    assert_eq!(err(&mut c, &["SMOVE", "str", "a", "1"]).await, WRONGTYPE);
-    assert_eq!(err(&mut c, &["SMOVE", "a", "str", "1"]).await, WRONGTYPE);
+    assert_eq!(q_err(&mut c, &["SMOVE", "str", "a", "1"]).await, WRONGTYPE);
+    assert_eq!(q_err(&mut c, &["SMOVE", "a", "str", "1"]).await, WRONGTYPE);
     assert_eq!(q::<i64>(&mut c, &["SMOVE", "a", "a", "1"]).await, 1);
     assert_eq!(q::<i64>(&mut c, &["SMOVE", "a", "a", "9"]).await, 0);
     assert_eq!(q::<i64>(&mut c, &["SMOVE", "a", "b", "9"]).await, 0);
@@ -449,7 +307,7 @@ async fn algebra_and_stores() {
             "ERR LIMIT can't be negative",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
     // Stores: result replaces any value, an empty result deletes the destination.
     q::<()>(&mut c, &["SET", "d", "string"]).await;
@@ -487,7 +345,7 @@ async fn srandmember_counts() {
         all.push(format!("m{i}"));
     }
     for (key, members) in [("small", &all[..5]), ("big", &all[..])] {
-        let mut command = cmd("SADD");
+        let mut command = redis::cmd("SADD");
         command.arg(key).arg(members);
         let _: i64 = command.query_async(&mut c).await.unwrap();
         let universe: BTreeSet<String> = members.iter().cloned().collect();
@@ -509,15 +367,15 @@ async fn srandmember_counts() {
         assert!(none.is_empty());
     }
     assert_eq!(
-        err(&mut c, &["SRANDMEMBER", "big", "x"]).await,
+        q_err(&mut c, &["SRANDMEMBER", "big", "x"]).await,
         "ERR value is not an integer or out of range"
     );
     assert_eq!(
-        err(&mut c, &["SRANDMEMBER", "big", "-9223372036854775808"]).await,
+        q_err(&mut c, &["SRANDMEMBER", "big", "-9223372036854775808"]).await,
         "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
     );
     assert_eq!(
-        err(&mut c, &["SRANDMEMBER", "big", "1", "2"]).await,
+        q_err(&mut c, &["SRANDMEMBER", "big", "1", "2"]).await,
         "ERR syntax error"
     );
     assert_eq!(q::<i64>(&mut c, &["SCARD", "big"]).await, 300);
@@ -532,7 +390,7 @@ async fn spop_counts_and_errors() {
     let srv = start().await;
     let mut c = srv.conn().await;
     let members: Vec<String> = (0..200).map(|i| format!("e{i}")).collect();
-    let _: i64 = cmd("SADD")
+    let _: i64 = redis::cmd("SADD")
         .arg("s")
         .arg(&members)
         .query_async(&mut c)
@@ -571,7 +429,7 @@ async fn spop_counts_and_errors() {
         ),
         (&["SPOP", "s", "1", "2"], "ERR syntax error"),
     ] {
-        assert_eq!(err(&mut c, args).await, msg);
+        assert_eq!(q_err(&mut c, args).await, msg);
     }
     // Intsets stay intsets.
     q::<i64>(&mut c, &["SADD", "i", "1", "2", "3", "4", "5", "6", "7"]).await;
@@ -616,11 +474,11 @@ async fn sscan_options_and_coverage() {
             "ERR NOVALUES option can only be used in HSCAN",
         ),
     ] {
-        assert_eq!(err(&mut c, args).await, msg, "{args:?}");
+        assert_eq!(q_err(&mut c, args).await, msg, "{args:?}");
     }
     // A hash-table set: every member present throughout is returned despite churn.
     let members: Vec<String> = (0..1000).map(|i| format!("k{i}")).collect();
-    let _: i64 = cmd("SADD")
+    let _: i64 = redis::cmd("SADD")
         .arg("big")
         .arg(&members)
         .query_async(&mut c)
@@ -658,39 +516,10 @@ async fn sscan_options_and_coverage() {
     );
 }
 
-/// Collects keyspace events from a RESP2 pattern subscription.
-struct Events {
-    raw: Raw,
-}
-
-impl Events {
-    async fn new(srv: &Srv) -> Events {
-        let mut raw = srv.raw().await;
-        raw.send(&[b"PSUBSCRIBE", b"__keyevent@0__:*"]).await;
-        raw.read().await;
-        Events { raw }
-    }
-
-    /// The next `n` events as `event key` strings.
-    async fn next(&mut self, n: usize) -> Vec<String> {
-        let mut out = Vec::new();
-        for _ in 0..n {
-            let frame = String::from_utf8_lossy(&self.raw.read().await).into_owned();
-            let parts: Vec<&str> = frame.split("\r\n").collect();
-            // *4 $8 pmessage $pat pat $chan chan $key key
-            let chan = parts[6].trim_start_matches("__keyevent@0__:");
-            out.push(format!("{chan} {}", parts[8]));
-        }
-        out
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyspace_events() {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
-    let mut ev = Events::new(&srv).await;
+    let srv = start_notifying().await;
+    let mut ev = KeyEvents::db0(&srv).await;
     let mut c = srv.conn().await;
     q::<i64>(&mut c, &["SADD", "s", "a", "b", "c"]).await;
     q::<i64>(&mut c, &["SADD", "s", "a"]).await; // nothing added: no event
@@ -733,7 +562,7 @@ async fn new_key_events() {
     let srv =
         start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("Esn").unwrap())
             .await;
-    let mut ev = Events::new(&srv).await;
+    let mut ev = KeyEvents::db0(&srv).await;
     let mut c = srv.conn().await;
     q::<i64>(&mut c, &["SADD", "s", "a"]).await;
     q::<i64>(&mut c, &["SADD", "s", "b"]).await;

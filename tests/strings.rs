@@ -4,13 +4,10 @@
 
 use std::time::Duration;
 
-mod kv_support;
+mod common;
 
-use kv_support::*;
-
-fn err(s: &str) -> String {
-    format!("-{s}\r\n")
-}
+use common::kv::*;
+use common::*;
 
 const OK: &str = "+OK\r\n";
 const NIL: &str = "$-1\r\n";
@@ -163,7 +160,7 @@ async fn expiry_options_take_effect() {
         ("h", false),
         ("j", true),
     ] {
-        let got = r.call(&[b"EXISTS", key.as_bytes()]).await;
+        let got = r.call_text::<&[u8]>(&[b"EXISTS", key.as_bytes()]).await;
         assert_eq!(got, if alive { ":1\r\n" } else { ":0\r\n" }, "{key}");
     }
     assert_eq!(
@@ -290,7 +287,10 @@ async fn append_strlen_getrange_setrange() {
     let srv = start_with(|c| c.proto_max_bulk_len = 1024 * 1024).await;
     let mut r = srv.raw().await;
     assert_eq!(r.cmd("APPEND k Hello").await, ":5\r\n");
-    assert_eq!(r.call(&[b"APPEND", b"k", b" World"]).await, ":11\r\n");
+    assert_eq!(
+        r.call_text::<&[u8]>(&[b"APPEND", b"k", b" World"]).await,
+        ":11\r\n"
+    );
     assert_eq!(r.cmd("STRLEN k").await, ":11\r\n");
     assert_eq!(r.cmd("STRLEN nope").await, ":0\r\n");
     for (range, want) in [
@@ -321,8 +321,15 @@ async fn append_strlen_getrange_setrange() {
     assert_eq!(r.cmd("GET s").await, "$5\r\n\0\0\0ab\r\n");
     assert_eq!(r.cmd("SETRANGE s 0 XYZW").await, ":5\r\n");
     assert_eq!(r.cmd("GET s").await, bulk("XYZWb"));
-    assert_eq!(r.call(&[b"SETRANGE", b"s", b"1", b""]).await, ":5\r\n");
-    assert_eq!(r.call(&[b"SETRANGE", b"empty", b"5", b""]).await, ":0\r\n");
+    assert_eq!(
+        r.call_text::<&[u8]>(&[b"SETRANGE", b"s", b"1", b""]).await,
+        ":5\r\n"
+    );
+    assert_eq!(
+        r.call_text::<&[u8]>(&[b"SETRANGE", b"empty", b"5", b""])
+            .await,
+        ":0\r\n"
+    );
     assert_eq!(r.cmd("EXISTS empty").await, ":0\r\n");
     assert_eq!(
         r.cmd("SETRANGE s -1 x").await,
@@ -345,7 +352,10 @@ async fn append_strlen_getrange_setrange() {
     assert_eq!(r.cmd("STRLEN l").await, wrong);
     assert_eq!(r.cmd("GETRANGE l 0 1").await, wrong);
     assert_eq!(r.cmd("SETRANGE l 0 x").await, wrong);
-    assert_eq!(r.call(&[b"SETRANGE", b"l", b"0", b""]).await, wrong);
+    assert_eq!(
+        r.call_text::<&[u8]>(&[b"SETRANGE", b"l", b"0", b""]).await,
+        wrong
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -428,7 +438,10 @@ async fn integer_counters() {
         "9223372036854775808",
         "",
     ] {
-        assert_eq!(r.call(&[b"SET", b"bad", v.as_bytes()]).await, OK);
+        assert_eq!(
+            r.call_text::<&[u8]>(&[b"SET", b"bad", v.as_bytes()]).await,
+            OK
+        );
         assert_eq!(r.cmd("INCR bad").await, not_int, "{v:?}");
     }
     assert_eq!(r.cmd("INCRBY n abc").await, not_int);
@@ -458,9 +471,14 @@ async fn incrbyfloat_matches_redis_formatting() {
         ("1.0", "2", "3"),
         ("100", "1e20", "100000000000000000096"),
     ] {
-        assert_eq!(r.call(&[b"SET", b"f", start.as_bytes()]).await, OK);
         assert_eq!(
-            r.call(&[b"INCRBYFLOAT", b"f", incr.as_bytes()]).await,
+            r.call_text::<&[u8]>(&[b"SET", b"f", start.as_bytes()])
+                .await,
+            OK
+        );
+        assert_eq!(
+            r.call_text::<&[u8]>(&[b"INCRBYFLOAT", b"f", incr.as_bytes()])
+                .await,
             bulk(want),
             "{start} + {incr}"
         );
@@ -480,7 +498,8 @@ async fn incrbyfloat_matches_redis_formatting() {
     let not_float = err("ERR value is not a valid float");
     for bad in ["abc", " 1", "1 ", "nan", "1e", "", "1e5000"] {
         assert_eq!(
-            r.call(&[b"INCRBYFLOAT", b"f", bad.as_bytes()]).await,
+            r.call_text::<&[u8]>(&[b"INCRBYFLOAT", b"f", bad.as_bytes()])
+                .await,
             not_float,
             "{bad:?}"
         );
@@ -554,38 +573,10 @@ async fn lcs_all_options() {
     assert_eq!(r.cmd("GET nope").await, "_\r\n");
 }
 
-/// Keyspace events, in order, read from a subscriber to every keyevent channel of db 0.
-async fn events(srv: &Srv, commands: &[&str]) -> Vec<(String, String)> {
-    let mut sub = srv.raw().await;
-    assert!(sub
-        .cmd("PSUBSCRIBE __keyevent@0__:*")
-        .await
-        .contains("psubscribe"));
-    assert!(sub.cmd("SUBSCRIBE done").await.contains("subscribe"));
-    let mut c = srv.raw().await;
-    for cmd in commands {
-        c.cmd(cmd).await;
-    }
-    c.cmd("PUBLISH done x").await;
-    let mut out = Vec::new();
-    loop {
-        let frame = sub.read().await;
-        let parts: Vec<&str> = frame.split("\r\n").collect();
-        if parts.get(4) == Some(&"done") {
-            return out;
-        }
-        // *4 pmessage pattern channel key
-        let channel = parts[6].trim_start_matches("__keyevent@0__:").to_string();
-        out.push((channel, parts[8].to_string()));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyspace_events() {
-    let srv =
-        start_with(|c| c.notify_keyspace_events = herald::notify::parse_flags("KEA").unwrap())
-            .await;
-    let got = events(
+    let srv = start_notifying().await;
+    assert_events(
         &srv,
         &[
             "SET a 1",
@@ -608,65 +599,56 @@ async fn keyspace_events() {
             "GETEX x EXAT 1",
             "INCR nope-not-int-no",
         ],
+        &[
+            ("set", "a"),
+            ("set", "a"),
+            ("expire", "a"),
+            ("setrange", "a"),
+            ("append", "a"),
+            ("incrby", "n"),
+            ("incrby", "n"),
+            ("incrbyfloat", "f"),
+            ("persist", "a"),
+            ("expire", "a"),
+            ("persist", "a"),
+            ("del", "a"),
+            ("set", "m1"),
+            ("set", "m2"),
+            ("set", "g"),
+            ("set", "x"),
+            ("expire", "x"),
+            ("del", "x"),
+            ("incrby", "nope-not-int-no"),
+        ],
     )
     .await;
-    let want: Vec<(String, String)> = [
-        ("set", "a"),
-        ("set", "a"),
-        ("expire", "a"),
-        ("setrange", "a"),
-        ("append", "a"),
-        ("incrby", "n"),
-        ("incrby", "n"),
-        ("incrbyfloat", "f"),
-        ("persist", "a"),
-        ("expire", "a"),
-        ("persist", "a"),
-        ("del", "a"),
-        ("set", "m1"),
-        ("set", "m2"),
-        ("set", "g"),
-        ("set", "x"),
-        ("expire", "x"),
-        ("del", "x"),
-        ("incrby", "nope-not-int-no"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    assert_eq!(got, want);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arity_errors() {
     let srv = start().await;
-    let mut r = srv.raw().await;
-    for (cmd, name) in [
-        ("GET", "get"),
-        ("GET a b", "get"),
-        ("SETNX a", "setnx"),
-        ("SETEX a 1", "setex"),
-        ("PSETEX a 1", "psetex"),
-        ("GETSET a", "getset"),
-        ("GETDEL", "getdel"),
-        ("GETEX", "getex"),
-        ("MGET", "mget"),
-        ("MSET a", "mset"),
-        ("APPEND a", "append"),
-        ("STRLEN", "strlen"),
-        ("GETRANGE a 1", "getrange"),
-        ("SETRANGE a 1", "setrange"),
-        ("INCR", "incr"),
-        ("DECRBY a", "decrby"),
-        ("INCRBYFLOAT a", "incrbyfloat"),
-        ("LCS a", "lcs"),
-    ] {
-        assert_eq!(
-            r.cmd(cmd).await,
-            err(&format!(
-                "ERR wrong number of arguments for '{name}' command"
-            )),
-            "{cmd}"
-        );
-    }
+    assert_arity_errors(
+        &srv,
+        &[
+            ("GET", "get"),
+            ("GET a b", "get"),
+            ("SETNX a", "setnx"),
+            ("SETEX a 1", "setex"),
+            ("PSETEX a 1", "psetex"),
+            ("GETSET a", "getset"),
+            ("GETDEL", "getdel"),
+            ("GETEX", "getex"),
+            ("MGET", "mget"),
+            ("MSET a", "mset"),
+            ("APPEND a", "append"),
+            ("STRLEN", "strlen"),
+            ("GETRANGE a 1", "getrange"),
+            ("SETRANGE a 1", "setrange"),
+            ("INCR", "incr"),
+            ("DECRBY a", "decrby"),
+            ("INCRBYFLOAT a", "incrbyfloat"),
+            ("LCS a", "lcs"),
+        ],
+    )
+    .await;
 }

@@ -2,128 +2,13 @@
 //! RESP2 and RESP3, its exact error texts, keyspace events and the listpack/skiplist
 //! conversion (observed through ZSCAN, which answers packed sets in one go).
 
-use herald::{Config, Server};
+mod common;
+
+use common::kv::*;
+use common::*;
 use redis::aio::MultiplexedConnection;
-use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-const TIMEOUT: Duration = Duration::from_secs(5);
-
-struct Srv {
-    port: u16,
-    _server: Server,
-}
-
-async fn start() -> Srv {
-    let cfg = Config {
-        port: 0,
-        bind: vec!["127.0.0.1".into()],
-        ..Config::default()
-    };
-    let server = Server::start(cfg).await.expect("server starts");
-    Srv {
-        port: server.port(),
-        _server: server,
-    }
-}
-
-impl Srv {
-    async fn conn(&self) -> MultiplexedConnection {
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}", self.port)).unwrap();
-        tokio::time::timeout(TIMEOUT, client.get_multiplexed_async_connection())
-            .await
-            .expect("connect in time")
-            .expect("connect")
-    }
-
-    async fn raw(&self) -> Raw {
-        Raw {
-            stream: TcpStream::connect(("127.0.0.1", self.port)).await.unwrap(),
-            buf: Vec::new(),
-        }
-    }
-}
-
-/// A client that sends RESP requests and returns each reply's exact bytes.
-struct Raw {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-/// Length of the first complete RESP value in `buf`, if it is all there.
-fn complete(buf: &[u8], pos: usize) -> Option<usize> {
-    let nl = buf[pos..].windows(2).position(|w| w == b"\r\n")? + pos;
-    let after = nl + 2;
-    let head = *buf.get(pos)?;
-    let n = || -> i64 {
-        std::str::from_utf8(&buf[pos + 1..nl])
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    match head {
-        b'$' | b'=' | b'!' => {
-            let n = n();
-            if n < 0 {
-                Some(after)
-            } else {
-                let end = after + n as usize + 2;
-                (buf.len() >= end).then_some(end)
-            }
-        }
-        b'*' | b'~' | b'>' | b'%' | b'|' => {
-            let mut n = n();
-            if n < 0 {
-                return Some(after);
-            }
-            if head == b'%' || head == b'|' {
-                n *= 2;
-            }
-            let mut p = after;
-            for _ in 0..n {
-                p = complete(buf, p)?;
-            }
-            Some(p)
-        }
-        _ => Some(after),
-    }
-}
 
 impl Raw {
-    async fn send(&mut self, args: &[&[u8]]) {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        self.stream.write_all(&out).await.unwrap();
-    }
-
-    async fn read(&mut self) -> String {
-        loop {
-            if !self.buf.is_empty() {
-                if let Some(n) = complete(&self.buf, 0) {
-                    let reply: Vec<u8> = self.buf.drain(..n).collect();
-                    return String::from_utf8_lossy(&reply).into_owned();
-                }
-            }
-            self.buf.reserve(16 * 1024);
-            let n = tokio::time::timeout(TIMEOUT, self.stream.read_buf(&mut self.buf))
-                .await
-                .expect("reply in time")
-                .unwrap();
-            assert!(n > 0, "connection closed");
-        }
-    }
-
-    async fn call(&mut self, args: &[&str]) -> String {
-        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        self.send(&args).await;
-        self.read().await
-    }
-
     /// Sends `args` and asserts the exact reply.
     #[track_caller]
     fn check<'a>(
@@ -133,26 +18,34 @@ impl Raw {
     ) -> impl std::future::Future<Output = ()> + 'a {
         let caller = std::panic::Location::caller();
         async move {
-            let got = self.call(args).await;
+            let got = self.call_text(args).await;
             assert_eq!(got, want, "{args:?} (at {caller})");
         }
     }
 }
 
-fn bulk(s: &str) -> String {
-    format!("${}\r\n{}\r\n", s.len(), s)
+/// A connection to `srv` after it created the sorted set `z` of a..e scored 1..5.
+async fn conn_with_abcde(srv: &TestServer) -> MultiplexedConnection {
+    let mut c = srv.conn().await;
+    let _: i64 = q(
+        &mut c,
+        &[
+            "ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
+        ],
+    )
+    .await;
+    c
 }
 
-fn arr(items: &[&str]) -> String {
-    let mut out = format!("*{}\r\n", items.len());
-    for i in items {
-        out.push_str(&bulk(i));
-    }
-    out
-}
-
-fn err(text: &str) -> String {
-    format!("-{text}\r\n")
+/// A raw client of `srv` after it created the sorted set `z` of a..d scored 1..4.
+async fn raw_with_abcd(srv: &TestServer) -> Raw {
+    let mut r = srv.raw().await;
+    r.check(
+        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
+        ":4\r\n",
+    )
+    .await;
+    r
 }
 
 const SYNTAX: &str = "-ERR syntax error\r\n";
@@ -400,12 +293,7 @@ async fn score_formatting() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zcount_and_zlexcount() {
     let srv = start().await;
-    let mut r = srv.raw().await;
-    r.check(
-        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
-        ":4\r\n",
-    )
-    .await;
+    let mut r = raw_with_abcd(&srv).await;
     r.check(&["ZCOUNT", "z", "-inf", "+inf"], ":4\r\n").await;
     r.check(&["ZCOUNT", "z", "(1", "3"], ":2\r\n").await;
     r.check(&["ZCOUNT", "z", "1", "(3"], ":2\r\n").await;
@@ -499,13 +387,7 @@ async fn zrank_and_zrevrank() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zrange_by_rank_score_and_lex() {
     let srv = start().await;
-    let mut c = srv.conn().await;
-    let _: i64 = redis::cmd("ZADD")
-        .arg("z")
-        .arg(&["1", "a", "2", "b", "3", "c", "4", "d", "5", "e"])
-        .query_async(&mut c)
-        .await
-        .unwrap();
+    let mut c = conn_with_abcde(&srv).await;
     let all: Vec<String> = redis::cmd("ZRANGE")
         .arg("z")
         .arg(0)
@@ -657,12 +539,7 @@ async fn zrange_by_rank_score_and_lex() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legacy_range_commands() {
     let srv = start().await;
-    let mut r = srv.raw().await;
-    r.check(
-        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
-        ":4\r\n",
-    )
-    .await;
+    let mut r = raw_with_abcd(&srv).await;
     r.check(
         &["ZREVRANGE", "z", "0", "1", "WITHSCORES"],
         &arr(&["d", "4", "c", "3"]),
@@ -734,12 +611,7 @@ async fn legacy_range_commands() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zrangestore() {
     let srv = start().await;
-    let mut r = srv.raw().await;
-    r.check(
-        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
-        ":4\r\n",
-    )
-    .await;
+    let mut r = raw_with_abcd(&srv).await;
     r.check(&["ZRANGESTORE", "dst", "z", "1", "2"], ":2\r\n")
         .await;
     r.check(
@@ -855,13 +727,7 @@ async fn zrem_and_zremrange() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zpopmin_zpopmax() {
     let srv = start().await;
-    let mut c = srv.conn().await;
-    let _: i64 = redis::cmd("ZADD")
-        .arg("z")
-        .arg(&["1", "a", "2", "b", "3", "c", "4", "d", "5", "e"])
-        .query_async(&mut c)
-        .await
-        .unwrap();
+    let mut c = conn_with_abcde(&srv).await;
     let popped: Vec<(String, f64)> = redis::cmd("ZPOPMIN")
         .arg("z")
         .arg(2)
@@ -1286,7 +1152,7 @@ async fn zscan_listpack_and_skiplist() {
     let mut cursor = "0".to_string();
     let mut calls = 0;
     loop {
-        let reply = r.call(&["ZSCAN", "big", &cursor, "COUNT", "7"]).await;
+        let reply = r.call_text(&["ZSCAN", "big", &cursor, "COUNT", "7"]).await;
         calls += 1;
         let parts: Vec<&str> = reply.split("\r\n").collect();
         cursor = parts[2].to_string();
@@ -1316,7 +1182,7 @@ async fn zscan_listpack_and_skiplist() {
 
 /// Switches a raw connection to RESP3, discarding HELLO's reply.
 async fn hello3(r: &mut Raw) {
-    let reply = r.call(&["HELLO", "3"]).await;
+    let reply = r.call_text(&["HELLO", "3"]).await;
     assert!(reply.starts_with('%'), "HELLO 3 -> {reply}");
 }
 
@@ -1401,27 +1267,29 @@ async fn encoding_thresholds_are_configurable() {
     r.check(&["ZADD", "small", "1", "a", "2", "b", "3", "c"], ":3\r\n")
         .await;
     assert!(is_packed(
-        &r.call(&["ZSCAN", "small", "0", "COUNT", "1"]).await
+        &r.call_text(&["ZSCAN", "small", "0", "COUNT", "1"]).await
     ));
     // A fourth member converts to a skiplist, which then scans one step at a time.
     r.check(&["ZADD", "small", "4", "d"], ":1\r\n").await;
     assert!(!is_packed(
-        &r.call(&["ZSCAN", "small", "0", "COUNT", "1"]).await
+        &r.call_text(&["ZSCAN", "small", "0", "COUNT", "1"]).await
     ));
     // So does a long member, and it never converts back.
     r.check(&["ZADD", "long", "1", "a", "2", "abcdef"], ":2\r\n")
         .await;
     assert!(!is_packed(
-        &r.call(&["ZSCAN", "long", "0", "COUNT", "1"]).await
+        &r.call_text(&["ZSCAN", "long", "0", "COUNT", "1"]).await
     ));
     r.check(&["ZREM", "long", "abcdef"], ":1\r\n").await;
     r.check(&["ZADD", "long", "3", "b"], ":1\r\n").await;
     assert!(!is_packed(
-        &r.call(&["ZSCAN", "long", "0", "COUNT", "1"]).await
+        &r.call_text(&["ZSCAN", "long", "0", "COUNT", "1"]).await
     ));
     // Stored results pick the compact encoding when they fit.
     r.check(&["ZUNIONSTORE", "u", "1", "long"], ":2\r\n").await;
-    assert!(is_packed(&r.call(&["ZSCAN", "u", "0", "COUNT", "1"]).await));
+    assert!(is_packed(
+        &r.call_text(&["ZSCAN", "u", "0", "COUNT", "1"]).await
+    ));
     // In a skiplist -0 keeps its sign; in a listpack it is stored as 0.
     r.check(&["ZADD", "small", "-0", "z"], ":1\r\n").await;
     r.check(&["ZSCORE", "small", "z"], &bulk("-0")).await;
@@ -1487,7 +1355,7 @@ async fn keyspace_events() {
     )
     .await;
     let mut sub = srv.raw().await;
-    sub.call(&["PSUBSCRIBE", "__keyevent@0__:*"]).await;
+    sub.call_text(&["PSUBSCRIBE", "__keyevent@0__:*"]).await;
     type Step<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
     let steps: &[Step] = &[
         (
@@ -1533,9 +1401,9 @@ async fn keyspace_events() {
         (&["ZREM", "z", "a"], &[("zrem", "z"), ("del", "z")]),
     ];
     for (cmd, events) in steps {
-        r.call(cmd).await;
+        r.call_text(cmd).await;
         for (event, key) in *events {
-            let msg = sub.read().await;
+            let msg = sub.read_text().await;
             let want = format!(
                 "*4\r\n{}{}{}{}",
                 bulk("pmessage"),
@@ -1547,7 +1415,8 @@ async fn keyspace_events() {
         }
     }
     // Nothing else was published.
-    r.call(&["PUBLISH", "__keyevent@0__:marker", "end"]).await;
-    let last = sub.read().await;
+    r.call_text(&["PUBLISH", "__keyevent@0__:marker", "end"])
+        .await;
+    let last = sub.read_text().await;
     assert!(last.contains("marker"), "unexpected event {last}");
 }

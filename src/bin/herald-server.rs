@@ -2,7 +2,7 @@
 //! `herald-server [/path/to/herald.conf] [--port 6380] [--<directive> <value> ...]`.
 
 use herald::config::{Config, HERALD_VERSION, REDIS_COMPAT_VERSION};
-use herald::Server;
+use herald::{persistence, Server};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -18,6 +18,7 @@ Examples:
        herald-server --port 7777
        herald-server --port 0 (pick a free port; the chosen port is logged)
        herald-server /etc/myherald.conf --loglevel verbose
+       herald-server --check-rdb dump.rdb (check a snapshot and exit)
 ";
 
 fn log_filter(level: &str) -> EnvFilter {
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
             println!("Herald server v={HERALD_VERSION} (Redis {REDIS_COMPAT_VERSION} compatible)");
             return ExitCode::SUCCESS;
         }
+        Some("--check-rdb") => return check_rdb(args.get(1)),
         _ => {}
     }
     let config = match Config::from_args(&args) {
@@ -83,14 +85,53 @@ fn main() -> ExitCode {
             "Herald started, Redis {REDIS_COMPAT_VERSION} compatible, accepting connections on {}",
             addrs.join(", ")
         );
-        tokio::select! {
-            _ = server.wait_for_shutdown() => {}
-            _ = shutdown_signal() => tracing::info!("Received signal, shutting down"),
+        loop {
+            tokio::select! {
+                _ = server.wait_for_shutdown() => break,
+                _ = shutdown_signal() => {
+                    tracing::info!("Received signal, scheduling shutdown...");
+                    // Save as configured (and flush what must be flushed) before exiting; if
+                    // the final save fails, keep running as Redis does.
+                    let shared = server.shared().clone();
+                    let done = tokio::task::spawn_blocking(move || {
+                        persistence::on_shutdown(&shared, persistence::ShutdownSave::Default, None)
+                    })
+                    .await;
+                    match done {
+                        Ok(Ok(())) => break,
+                        Ok(Err(e)) => tracing::error!(
+                            "Errors trying to shut down the server ({e}). Check the logs for more information."
+                        ),
+                        Err(e) => tracing::error!("shutdown task failed: {e}"),
+                    }
+                }
+            }
         }
         server.shutdown().await;
         tracing::info!("Herald is now ready to exit, bye bye...");
         ExitCode::SUCCESS
     })
+}
+
+/// `--check-rdb FILE`: says whether a snapshot loads, and where it is broken if not.
+fn check_rdb(path: Option<&String>) -> ExitCode {
+    let Some(path) = path else {
+        eprintln!("Usage: herald-server --check-rdb <file.rdb>");
+        return ExitCode::FAILURE;
+    };
+    match persistence::check_rdb(std::path::Path::new(path)) {
+        Ok(report) => {
+            println!("[offset 0] Checking RDB file {path}\n{report}\nRDB looks OK!");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!(
+                "--- RDB ERROR DETECTED ---\n[offset {}] {}\n{e}",
+                e.offset, e.what
+            );
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn shutdown_signal() {

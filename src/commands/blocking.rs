@@ -8,6 +8,7 @@
 //! runs the same [`BlockedCommand::serve`] again when a key becomes ready, so a served blocked
 //! client gets exactly the reply (or error) the command would have given with the data there.
 
+use super::streams::StreamRead;
 use super::table::cmd;
 use super::{arg_for_error, eq_ic, lists, parse_int, zsets, CmdError, CmdResult, CommandSpec, Ctx};
 use crate::protocol::ReplyBuf;
@@ -55,6 +56,8 @@ pub enum BlockedCommand {
         max: bool,
         count: Option<usize>,
     },
+    /// XREAD / XREADGROUP with BLOCK.
+    StreamRead(Box<StreamRead>),
 }
 
 impl BlockedCommand {
@@ -63,7 +66,14 @@ impl BlockedCommand {
         match self {
             BlockedCommand::ListPop { .. } | BlockedCommand::ListMove { .. } => Kind::List,
             BlockedCommand::ZPop { .. } => Kind::ZSet,
+            BlockedCommand::StreamRead(_) => Kind::Stream,
         }
+    }
+
+    /// True when the command must be re-run on a signal even if its key is gone or of another
+    /// type (XREADGROUP, which then fails).
+    pub fn runs_without_data(&self) -> bool {
+        matches!(self, BlockedCommand::StreamRead(r) if r.is_group())
     }
 
     /// The keys the client waits on (BLMOVE waits on its source only).
@@ -71,6 +81,7 @@ impl BlockedCommand {
         match self {
             BlockedCommand::ListPop { keys, .. } | BlockedCommand::ZPop { keys, .. } => keys,
             BlockedCommand::ListMove { src, .. } => std::slice::from_ref(src),
+            BlockedCommand::StreamRead(r) => &r.keys,
         }
     }
 
@@ -101,6 +112,7 @@ impl BlockedCommand {
                 max,
                 count,
             },
+            BlockedCommand::StreamRead(r) => BlockedCommand::StreamRead(Box::new(r.detach())),
         }
     }
 
@@ -177,6 +189,7 @@ impl BlockedCommand {
                 }
                 Ok(false)
             }
+            BlockedCommand::StreamRead(r) => r.serve(shared, db, dbi, out),
         }
     }
 
@@ -413,6 +426,23 @@ fn run(ctx: &mut Ctx<'_>, cmd: BlockedCommand, timeout_ms: u64) -> CmdResult {
     drop(ks);
     ctx.conn.blocked = Some(ticket);
     Ok(())
+}
+
+/// XREAD/XREADGROUP: served at once when a stream has entries; otherwise with BLOCK
+/// (`timeout_ms`, 0 = forever) the client waits, and without it the reply is a null array.
+pub fn run_stream_read(ctx: &mut Ctx<'_>, read: StreamRead, timeout_ms: Option<u64>) -> CmdResult {
+    let cmd = BlockedCommand::StreamRead(Box::new(read));
+    match timeout_ms {
+        Some(ms) => run(ctx, cmd, ms),
+        None => {
+            let dbi = ctx.conn.db;
+            let mut ks = ctx.shared.keyspace();
+            if !cmd.serve(ctx.shared, ks.db(dbi), dbi, 0, ctx.out)? {
+                ctx.out.null_array();
+            }
+            Ok(())
+        }
+    }
 }
 
 fn bpop(ctx: &mut Ctx<'_>, args: &[Bytes], left: bool) -> CmdResult {

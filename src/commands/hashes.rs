@@ -68,8 +68,35 @@ fn hash_mut<'a>(
     key: &[u8],
     now: i64,
 ) -> Result<Option<&'a mut Hash>, CmdError> {
+    hash_lookup(shared, dbi, db, key, now, false)
+}
+
+/// [`hash_mut`] for a read command: raises `keymiss` when there is no hash.
+fn hash_read<'a>(
+    shared: &Shared,
+    dbi: usize,
+    db: &'a mut Db,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut Hash>, CmdError> {
+    hash_lookup(shared, dbi, db, key, now, true)
+}
+
+fn hash_lookup<'a>(
+    shared: &Shared,
+    dbi: usize,
+    db: &'a mut Db,
+    key: &[u8],
+    now: i64,
+    read: bool,
+) -> Result<Option<&'a mut Hash>, CmdError> {
     let due = match db.typed_mut(key, pick_mut)? {
-        None => return Ok(None),
+        None => {
+            if read {
+                db.key_miss(key);
+            }
+            return Ok(None);
+        }
         Some(h) => h.next_field_expiry().is_some_and(|t| t <= now),
     };
     if due {
@@ -164,7 +191,7 @@ pub fn hget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    match hash_mut(shared, ctx.conn.db, db, &args[1], now_ms())?.and_then(|h| h.get(&args[2])) {
+    match hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?.and_then(|h| h.get(&args[2])) {
         Some(v) => ctx.out.bulk(v),
         None => ctx.out.null(),
     }
@@ -176,7 +203,7 @@ pub fn hmget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let h = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms())?;
+    let h = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?;
     let h = h.as_deref();
     ctx.out.array(args.len() - 2);
     for f in &args[2..] {
@@ -228,7 +255,7 @@ pub fn hlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let n = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms())?.map_or(0, |h| h.len());
+    let n = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?.map_or(0, |h| h.len());
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -238,7 +265,7 @@ pub fn hstrlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let n = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms())?
+    let n = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?
         .and_then(|h| h.get(&args[2]))
         .map_or(0, <[u8]>::len);
     ctx.out.int(n as i64);
@@ -250,7 +277,7 @@ pub fn hexists(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let is = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms())?
+    let is = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?
         .is_some_and(|h| h.contains(&args[2]));
     ctx.out.int(i64::from(is));
     Ok(())
@@ -267,7 +294,7 @@ fn getall_generic(ctx: &mut Ctx<'_>, args: &[Bytes], part: Part) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let h = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms())?;
+    let h = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?;
     let n = h.as_ref().map_or(0, |h| h.len());
     match part {
         Part::Both => ctx.out.map(n),
@@ -410,7 +437,7 @@ pub fn hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let h = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms())?;
+    let h = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?;
     let Some(l) = count else {
         match h.and_then(|h| h.random_entry()) {
             Some((f, _)) => ctx.out.bulk(f),
@@ -478,7 +505,7 @@ pub fn hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let Some(h) = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms())? else {
+    let Some(h) = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())? else {
         scan_reply_head(ctx.out, 0, 0);
         return Ok(());
     };
@@ -633,7 +660,7 @@ fn httl_generic(ctx: &mut Ctx<'_>, args: &[Bytes], relative: bool, unit: TimeUni
     let now = now_ms();
     let mut ks = shared.keyspace();
     let db = ks.db(dbi);
-    db.typed(&args[1], pick)?;
+    db.typed_read(&args[1], pick)?;
     let fields = parse_fields(args, 2, "Number of fields must be a positive integer")?;
     let h = hash_mut(shared, dbi, db, &args[1], now)?;
     ctx.out.array(fields.len());

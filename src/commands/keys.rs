@@ -535,13 +535,14 @@ pub fn swapdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 // ---------------------------------------------------------------------------------------------
 
 /// The encoding OBJECT ENCODING reports, from the type modules.
-pub fn encoding_of(value: &Value) -> &'static str {
-    match value {
-        Value::String(s) => super::strings::string_encoding(s),
+pub fn encoding_of(entry: &crate::storage::Entry) -> &'static str {
+    match &entry.value {
+        Value::String(s) => super::strings::string_encoding(s, entry.string_form()),
         Value::List(l) => l.encoding(),
         Value::Hash(h) => h.encoding(),
         Value::Set(s) => s.encoding(),
         Value::ZSet(z) => z.encoding(),
+        Value::Stream(_) => "stream",
     }
 }
 
@@ -550,9 +551,9 @@ const SHARED_REFCOUNT: i64 = i32::MAX as i64;
 
 /// Redis shares the integers 0..9999 (`OBJ_SHARED_INTEGERS`) among all keys holding them as
 /// int-encoded strings (no maxmemory policy is configurable here, so always).
-fn refcount_of(value: &Value) -> i64 {
-    match value {
-        Value::String(s) if super::strings::string_encoding(s) == "int" => {
+fn refcount_of(entry: &crate::storage::Entry) -> i64 {
+    match &entry.value {
+        Value::String(s) if super::strings::string_encoding(s, entry.string_form()) == "int" => {
             match crate::protocol::parser::parse_i64(s) {
                 Some(n) if (0..10_000).contains(&n) => SHARED_REFCOUNT,
                 _ => 1,
@@ -584,7 +585,7 @@ fn object_lookup(
 /// OBJECT ENCODING key
 pub fn object_encoding(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     object_lookup(ctx, args, |ctx, e| {
-        ctx.out.bulk(encoding_of(&e.value).as_bytes());
+        ctx.out.bulk(encoding_of(e).as_bytes());
         Ok(())
     })
 }
@@ -592,7 +593,7 @@ pub fn object_encoding(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// OBJECT REFCOUNT key
 pub fn object_refcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     object_lookup(ctx, args, |ctx, e| {
-        ctx.out.int(refcount_of(&e.value));
+        ctx.out.int(refcount_of(e));
         Ok(())
     })
 }

@@ -314,7 +314,7 @@ pub fn llen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let len = ks
         .db(ctx.conn.db)
-        .typed(&args[1], pick)?
+        .typed_read(&args[1], pick)?
         .map_or(0, List::len);
     ctx.out.int(len as i64);
     Ok(())
@@ -342,7 +342,7 @@ pub fn lrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let start = parse_int(&args[2])?;
     let end = parse_int(&args[3])?;
     let mut ks = ctx.shared.keyspace();
-    let Some(list) = ks.db(ctx.conn.db).typed(&args[1], pick)? else {
+    let Some(list) = ks.db(ctx.conn.db).typed_read(&args[1], pick)? else {
         ctx.out.array(0);
         return Ok(());
     };
@@ -361,7 +361,7 @@ pub fn lrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// LINDEX key index
 pub fn lindex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
-    let Some(list) = ks.db(ctx.conn.db).typed(&args[1], pick)? else {
+    let Some(list) = ks.db(ctx.conn.db).typed_read(&args[1], pick)? else {
         ctx.out.null();
         return Ok(());
     };
@@ -514,7 +514,7 @@ pub fn lpos(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let from_tail = rank < 0;
     let rank = rank.unsigned_abs();
     let mut ks = ctx.shared.keyspace();
-    let Some(list) = ks.db(ctx.conn.db).typed(&args[1], pick)? else {
+    let Some(list) = ks.db(ctx.conn.db).typed_read(&args[1], pick)? else {
         if count.is_some() {
             ctx.out.array(0);
         } else {

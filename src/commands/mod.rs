@@ -12,9 +12,11 @@ pub mod connection;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
+pub mod streams;
 pub mod strings;
 pub mod table;
 pub mod transactions;
@@ -205,24 +207,40 @@ fn runs_inside_multi(name: &str) -> bool {
     )
 }
 
+/// Ends the open transaction because its EXEC was rejected, with Redis's `EXECABORT` text
+/// (Redis's `execCommandAbort`, which even applies outside MULTI).
+fn abort_exec(ctx: &mut Ctx<'_>, e: CmdError) -> CmdError {
+    ctx.conn.multi = None;
+    ctx.conn.multi_dirty = false;
+    transactions::unwatch_all(ctx);
+    let text = e.to_string();
+    let reason = text.strip_prefix("ERR ").unwrap_or(&text);
+    CmdError::Coded(format!(
+        "EXECABORT Transaction discarded because of: {reason}"
+    ))
+}
+
+/// Whether the command may add data, so that it is refused over `maxmemory`: the `denyoom`
+/// flag, or for EXEC any queued command with it (Redis's `mstate.cmd_flags`).
+fn may_grow_memory(ctx: &Ctx<'_>, spec: &CommandSpec) -> bool {
+    if spec.base_name() == "exec" {
+        return ctx.conn.multi.as_ref().is_some_and(|queue| {
+            queue
+                .iter()
+                .any(|cmd| resolve(cmd).is_ok_and(|s| s.has_flag("denyoom")))
+        });
+    }
+    spec.has_flag("denyoom")
+}
+
 /// Checks a command (table, arity, auth, subscribed mode), queues it if a transaction is open,
 /// or runs it. A rejection while queueing makes the transaction's EXEC fail, as in Redis.
 fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let is_exec = eq_ic(&args[0], "exec");
     let spec = match check(ctx, args) {
         Ok(spec) => spec,
+        Err(e) if is_exec => return Err(abort_exec(ctx, e)),
         Err(e) => {
-            if eq_ic(&args[0], "exec") {
-                // A rejected EXEC ends any transaction and says so, as Redis's rejectCommand
-                // does (even outside MULTI).
-                ctx.conn.multi = None;
-                ctx.conn.multi_dirty = false;
-                transactions::unwatch_all(ctx);
-                let text = e.to_string();
-                let reason = text.strip_prefix("ERR ").unwrap_or(&text);
-                return Err(CmdError::Coded(format!(
-                    "EXECABORT Transaction discarded because of: {reason}"
-                )));
-            }
             if ctx.conn.multi.is_some() {
                 ctx.conn.multi_dirty = true;
             }
@@ -242,13 +260,26 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         let queueing = ctx.conn.multi.is_some()
             && !matches!(spec.base_name(), "exec" | "discard" | "quit" | "reset");
         if !crate::server::evict::perform_evictions(ctx.shared)
-            && (queueing || spec.has_flag("denyoom"))
+            && (queueing || may_grow_memory(ctx, spec))
         {
+            let oom = CmdError::Coded(crate::server::evict::OOM_ERROR.into());
+            if is_exec {
+                return Err(abort_exec(ctx, oom));
+            }
             if ctx.conn.multi.is_some() {
                 ctx.conn.multi_dirty = true;
             }
-            return Err(CmdError::Coded(crate::server::evict::OOM_ERROR.into()));
+            return Err(oom);
         }
+    }
+    if (spec.has_flag("write") || spec.base_name() == "ping")
+        && crate::persistence::writes_denied(ctx.shared)
+    {
+        // Redis's writeCommandsDeniedByDiskError: the last BGSAVE failed.
+        if ctx.conn.multi.is_some() {
+            ctx.conn.multi_dirty = true;
+        }
+        return Err(CmdError::Coded(crate::persistence::MISCONF_ERROR.into()));
     }
     if let Some(queue) = ctx.conn.multi.as_mut() {
         if !runs_inside_multi(spec.base_name()) {
@@ -268,7 +299,9 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         spec.first_key > 0 || spec.has_flag("write") || spec.has_flag("readonly");
     let shared = ctx.shared.clone();
     let _gate = (touches_keyspace && !ctx.conn.in_exec).then(|| shared.exec_gate_shared());
-    (spec.handler)(ctx, args)
+    let result = (spec.handler)(ctx, args);
+    crate::server::blocking::signal_written_keys(&shared, ctx.conn.db, spec, args);
+    result
 }
 
 /// The checks Redis makes before running or queueing a command.

@@ -133,7 +133,7 @@ pub fn info_text(ctx: &Ctx<'_>, requested: &[Bytes]) -> String {
                 );
             }
             "persistence" => {
-                s.push_str("# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n");
+                s.push_str(&crate::persistence::info_section(ctx.shared));
             }
             "stats" => {
                 let st = &shared.stats;
@@ -163,8 +163,9 @@ pub fn info_text(ctx: &Ctx<'_>, requested: &[Bytes]) -> String {
                 // also look for `pubsub_shardchannels`, so report both.
                 let _ = write!(
                     s,
-                    "pubsub_shardchannels:{}\r\n",
-                    shared.pubsub.channel_count(ChannelKind::Shard)
+                    "pubsub_shardchannels:{}\r\nlatest_fork_usec:{}\r\n",
+                    shared.pubsub.channel_count(ChannelKind::Shard),
+                    shared.persistence.latest_fork_usec()
                 );
                 crate::commands::acl::info_stats(shared, &mut s);
             }
@@ -501,14 +502,25 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
 pub fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    use crate::persistence::ShutdownSave;
     let mut abort = false;
+    let mut force = false;
+    let (mut save, mut nosave) = (false, false);
     for a in &args[1..] {
         if eq_ic(a, "abort") {
             abort = true;
-        } else if !(eq_ic(a, "nosave") || eq_ic(a, "save") || eq_ic(a, "now") || eq_ic(a, "force"))
-        {
+        } else if eq_ic(a, "nosave") {
+            nosave = true;
+        } else if eq_ic(a, "save") {
+            save = true;
+        } else if eq_ic(a, "force") {
+            force = true;
+        } else if !eq_ic(a, "now") {
             return Err(CmdError::Syntax);
         }
+    }
+    if save && nosave {
+        return Err(CmdError::Syntax);
     }
     if abort {
         if args.len() > 2 {
@@ -517,7 +529,24 @@ pub fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::Other("No shutdown in progress.".into()));
     }
     tracing::warn!("User requested shutdown...");
-    ctx.shared.request_shutdown();
+    let mode = if nosave {
+        ShutdownSave::NoSave
+    } else if save {
+        ShutdownSave::Save
+    } else {
+        ShutdownSave::Default
+    };
+    let me = Some(ctx.conn.handle.id);
+    if let Err(e) = crate::persistence::on_shutdown(ctx.shared, mode, me) {
+        if !force {
+            tracing::warn!("Errors trying to shut down the server: {e}");
+            return Err(CmdError::Other(
+                "Errors trying to SHUTDOWN. Check logs.".into(),
+            ));
+        }
+        crate::persistence::on_shutdown(ctx.shared, ShutdownSave::NoSave, me)
+            .map_err(|e| CmdError::Other(e.to_string()))?;
+    }
     // As in Redis, a successful SHUTDOWN closes the connection without a reply.
     ctx.conn.close_after_reply = true;
     Ok(())

@@ -270,7 +270,7 @@ pub fn sismember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
     let is = db
-        .typed(&args[1], pick)?
+        .typed_read(&args[1], pick)?
         .is_some_and(|s| s.contains(&args[2]));
     ctx.out.int(i64::from(is));
     Ok(())
@@ -280,7 +280,7 @@ pub fn sismember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn smismember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let set = db.typed(&args[1], pick)?;
+    let set = db.typed_read(&args[1], pick)?;
     ctx.out.array(args.len() - 2);
     for m in &args[2..] {
         ctx.out.int(i64::from(set.is_some_and(|s| s.contains(m))));
@@ -292,7 +292,7 @@ pub fn smismember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn scard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let n = db.typed(&args[1], pick)?.map_or(0, Set::len);
+    let n = db.typed_read(&args[1], pick)?.map_or(0, Set::len);
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -301,7 +301,7 @@ pub fn scard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn smembers(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    match db.typed(&args[1], pick)? {
+    match db.typed_read(&args[1], pick)? {
         None => ctx.out.set(0),
         Some(s) => {
             ctx.out.set(s.len());
@@ -324,7 +324,7 @@ pub fn srandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let set = db.typed(&args[1], pick)?;
+    let set = db.typed_read(&args[1], pick)?;
     let Some(l) = count else {
         match set.and_then(Set::random_member) {
             Some(m) => reply_member(ctx.out, m),
@@ -469,7 +469,7 @@ impl SetArgs {
     fn take(db: &mut Db, keys: &[Bytes]) -> Result<SetArgs, CmdError> {
         // Type-check everything first so an error leaves the keyspace untouched.
         for k in keys {
-            db.typed(k, pick)?;
+            db.typed_read(k, pick)?;
         }
         let mut unique: Vec<(Bytes, Option<Set>)> = Vec::new();
         let mut index = Vec::with_capacity(keys.len());
@@ -716,7 +716,7 @@ pub fn sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let cursor = parse_scan_cursor(&args[2])?;
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let Some(set) = db.typed(&args[1], pick)? else {
+    let Some(set) = db.typed_read(&args[1], pick)? else {
         scan_reply_head(ctx.out, 0, 0);
         return Ok(());
     };

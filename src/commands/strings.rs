@@ -8,7 +8,7 @@
 use super::table::cmd;
 use super::{eq_ic, parse_int, CmdError, CmdResult, CommandSpec, Ctx};
 use crate::notify::{notify, EventClass};
-use crate::storage::{now_ms, Value};
+use crate::storage::{now_ms, StringForm, Value};
 use bytes::{Bytes, BytesMut};
 use std::sync::atomic::Ordering;
 
@@ -39,10 +39,17 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd!("lcs", -3, ["readonly"], 1, 2, 1, ["read", "string", "slow"], "string", "7.0.0", "Finds the longest common substring.", lcs),
 ];
 
-/// OBJECT ENCODING of a string value, decided from its bytes as Redis's `tryObjectEncoding`
-/// would: "int" for a canonical 64-bit integer, "embstr" up to 44 bytes, "raw" beyond.
-pub fn string_encoding(v: &[u8]) -> &'static str {
-    if v.len() <= 20 && crate::protocol::parser::parse_i64(v).is_some() {
+/// OBJECT ENCODING of a string value: for values made by SET and the like, decided from its
+/// bytes as Redis's `tryObjectEncoding` would ("int" for a canonical 64-bit integer, "embstr" up
+/// to 44 bytes, "raw" beyond); never "int" for a plain string object, always "raw" for one
+/// modified in place.
+pub fn string_encoding(v: &[u8], form: StringForm) -> &'static str {
+    if form == StringForm::Raw {
+        "raw"
+    } else if form == StringForm::Auto
+        && v.len() <= 20
+        && crate::protocol::parser::parse_i64(v).is_some()
+    {
         "int"
     } else if v.len() <= 44 {
         "embstr"
@@ -77,7 +84,7 @@ fn copy(b: &[u8]) -> Bytes {
 /// GET key
 pub fn get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
-    match ks.db(ctx.conn.db).get(&args[1]).map(|e| &e.value) {
+    match ks.db(ctx.conn.db).get_read(&args[1]).map(|e| &e.value) {
         None => ctx.out.null(),
         Some(Value::String(v)) => ctx.out.bulk(v),
         Some(_) => return Err(CmdError::WrongType),
@@ -195,6 +202,8 @@ fn set_generic(
     let (found, old_ttl) = match db.get(key) {
         None => {
             if opts.get {
+                // SET ... GET reads the old value first (Redis's getGenericCommand).
+                db.key_miss(key);
                 ctx.out.null();
             }
             (false, None)
@@ -271,7 +280,7 @@ pub fn psetex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    match db.get(&args[1]).map(|e| &e.value) {
+    match db.get_read(&args[1]).map(|e| &e.value) {
         None => ctx.out.null(),
         Some(Value::String(v)) => ctx.out.bulk(v),
         Some(_) => return Err(CmdError::WrongType),
@@ -286,7 +295,7 @@ pub fn getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    match db.get(&args[1]).map(|e| &e.value) {
+    match db.get_read(&args[1]).map(|e| &e.value) {
         None => {
             ctx.out.null();
             return Ok(());
@@ -312,7 +321,7 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let (value, ttl) = match db.get(key) {
+    let (value, ttl) = match db.get_read(key) {
         None => {
             ctx.out.null();
             return Ok(());
@@ -354,7 +363,7 @@ pub fn mget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ks.db(ctx.conn.db);
     ctx.out.array(args.len() - 1);
     for key in &args[1..] {
-        match db.get(key).map(|e| &e.value) {
+        match db.get_read(key).map(|e| &e.value) {
             Some(Value::String(v)) => ctx.out.bulk(v),
             _ => ctx.out.null(),
         }
@@ -435,6 +444,9 @@ fn modify_string(db: &mut crate::storage::Db, key: &[u8], f: impl FnOnce(&mut By
         .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
     f(&mut m);
     *b = m.freeze();
+    if let Some(e) = db.get_mut(key) {
+        e.set_string_form(StringForm::Raw);
+    }
     db.touch(key);
     true
 }
@@ -468,7 +480,7 @@ pub fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// STRLEN key
 pub fn strlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
-    match ks.db(ctx.conn.db).get(&args[1]).map(|e| &e.value) {
+    match ks.db(ctx.conn.db).get_read(&args[1]).map(|e| &e.value) {
         None => ctx.out.int(0),
         Some(Value::String(v)) => ctx.out.int(v.len() as i64),
         Some(_) => return Err(CmdError::WrongType),
@@ -481,7 +493,7 @@ pub fn getrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut start = parse_int(&args[2])?;
     let mut end = parse_int(&args[3])?;
     let mut ks = ctx.shared.keyspace();
-    let v = match ks.db(ctx.conn.db).get(&args[1]).map(|e| &e.value) {
+    let v = match ks.db(ctx.conn.db).get_read(&args[1]).map(|e| &e.value) {
         None => {
             ctx.out.bulk(b"");
             return Ok(());
@@ -546,6 +558,9 @@ pub fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             let mut m = BytesMut::new();
             write(&mut m);
             replace_string(db, key, m.freeze(), None);
+            if let Some(e) = db.get_mut(key) {
+                e.set_string_form(StringForm::Raw);
+            }
             end
         }
         Some(n) => {
@@ -622,6 +637,9 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .ok_or_else(|| CmdError::Other("increment would produce NaN or Infinity".into()))?;
     let text = Bytes::from(sum.to_human_string());
     replace_string(db, key, text.clone(), ttl);
+    if let Some(e) = db.get_mut(key) {
+        e.set_string_form(StringForm::Plain);
+    }
     notify(
         ctx.shared,
         EventClass::String,
@@ -642,7 +660,7 @@ pub fn lcs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (a, b) = {
         let mut ks = ctx.shared.keyspace();
         let db = ks.db(ctx.conn.db);
-        let mut fetch = |k: &[u8]| match db.get(k).map(|e| &e.value) {
+        let mut fetch = |k: &[u8]| match db.get_read(k).map(|e| &e.value) {
             None => Ok(Bytes::new()),
             Some(Value::String(v)) => Ok(v.clone()),
             Some(_) => Err(CmdError::Other(

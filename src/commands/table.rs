@@ -574,9 +574,11 @@ static GROUPS: &[&[CommandSpec]] = &[
     super::sets::COMMANDS,
     super::hashes::COMMANDS,
     super::zsets::COMMANDS,
+    super::streams::COMMANDS,
     super::blocking::COMMANDS,
     super::keys::COMMANDS,
     super::acl::COMMANDS,
+    super::persistence::COMMANDS,
 ];
 
 /// Every top-level command, in table order.

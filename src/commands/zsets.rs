@@ -646,7 +646,7 @@ pub fn zremrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn zcard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let n = db.typed(&args[1], zset_ref)?.map_or(0, ZSet::len);
+    let n = db.typed_read(&args[1], zset_ref)?.map_or(0, ZSet::len);
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -656,7 +656,7 @@ pub fn zscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
     match db
-        .typed(&args[1], zset_ref)?
+        .typed_read(&args[1], zset_ref)?
         .and_then(|z| z.score(&args[2]))
     {
         Some(s) => ctx.out.double(s),
@@ -669,7 +669,7 @@ pub fn zscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn zmscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let z = db.typed(&args[1], zset_ref)?;
+    let z = db.typed_read(&args[1], zset_ref)?;
     ctx.out.array(args.len() - 2);
     for m in &args[2..] {
         match z.and_then(|z| z.score(m)) {
@@ -686,7 +686,7 @@ pub fn zcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
     let n = db
-        .typed(&args[1], zset_ref)?
+        .typed_read(&args[1], zset_ref)?
         .map_or(0, |z| z.score_span(&range).len());
     ctx.out.int(n as i64);
     Ok(())
@@ -698,7 +698,7 @@ pub fn zlexcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
     let n = db
-        .typed(&args[1], zset_ref)?
+        .typed_read(&args[1], zset_ref)?
         .map_or(0, |z| z.lex_span(&range).len());
     ctx.out.int(n as i64);
     Ok(())
@@ -717,7 +717,7 @@ fn zrank_generic(ctx: &mut Ctx<'_>, args: &[Bytes], reverse: bool) -> CmdResult 
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
     let found = db
-        .typed(&args[1], zset_ref)?
+        .typed_read(&args[1], zset_ref)?
         .and_then(|z| z.rank(&args[2], reverse));
     match (found, withscore) {
         (Some((rank, score)), true) => {
@@ -844,7 +844,7 @@ fn zrange_generic(
     let lim = limits(ctx);
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let result = match db.typed(&args[first], zset_ref)? {
+    let result = match db.typed_read(&args[first], zset_ref)? {
         None => None,
         Some(z) => {
             let len = z.len();
@@ -1060,10 +1060,11 @@ fn zsetop(
     let lim = limits(ctx);
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    // Inputs are looked up (and type-checked) before the options are parsed, as Redis does.
+    // Inputs are looked up (and type-checked) before the options are parsed, as Redis does;
+    // a missing input is a `keymiss`, even for the STORE forms (a read lookup in Redis).
     let mut sizes = Vec::with_capacity(setnum);
     for k in keys {
-        sizes.push(match db.get(k).map(|e| &e.value) {
+        sizes.push(match db.get_read(k).map(|e| &e.value) {
             None => 0,
             Some(Value::ZSet(z)) => z.len(),
             Some(Value::Set(s)) => s.len(),
@@ -1438,7 +1439,7 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if args.len() < 3 {
         let mut ks = ctx.shared.keyspace();
         let db = ks.db(ctx.conn.db);
-        match db.typed(&args[1], zset_ref)? {
+        match db.typed_read(&args[1], zset_ref)? {
             Some(z) if !z.is_empty() => {
                 let pick = z.entries_at(&[random_below(z.len())]);
                 match pick.first() {
@@ -1460,7 +1461,7 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let Some(z) = db.typed(&args[1], zset_ref)? else {
+    let Some(z) = db.typed_read(&args[1], zset_ref)? else {
         ctx.out.array(0);
         return Ok(());
     };
@@ -1535,7 +1536,7 @@ pub fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let cursor = parse_cursor(&args[2]).ok_or_else(|| err("invalid cursor"))?;
     let mut ks = ctx.shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let Some(z) = db.typed(&args[1], zset_ref)? else {
+    let Some(z) = db.typed_read(&args[1], zset_ref)? else {
         ctx.out.array(2);
         ctx.out.bulk(b"0");
         ctx.out.array(0);

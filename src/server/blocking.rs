@@ -46,6 +46,8 @@ pub enum Kind {
     List,
     /// BZPOPMIN, BZPOPMAX, BZMPOP.
     ZSet,
+    /// XREAD, XREADGROUP with BLOCK.
+    Stream,
 }
 
 impl Kind {
@@ -53,6 +55,7 @@ impl Kind {
         match v {
             Value::List(_) => Some(Kind::List),
             Value::ZSet(_) => Some(Kind::ZSet),
+            Value::Stream(_) => Some(Kind::Stream),
             _ => None,
         }
     }
@@ -160,6 +163,9 @@ pub struct Blocking {
     blocked: AtomicUsize,
     /// Blocked clients with a timeout (INFO `clients_in_timeout_table`).
     with_timeout: AtomicUsize,
+    /// Blocked XREADGROUP clients: while there are any, writes signal the keys they touch so
+    /// that a deleted or replaced stream (or a destroyed group) fails them at once.
+    group_readers: AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -215,10 +221,20 @@ impl Blocking {
         if has_timeout {
             self.with_timeout.fetch_add(1, Ordering::Relaxed);
         }
+        if st
+            .waiters
+            .get(&client)
+            .is_some_and(|w| w.cmd.runs_without_data())
+        {
+            self.group_readers.fetch_add(1, Ordering::Relaxed);
+        }
         ticket
     }
 
     fn forget(&self, w: &Waiter) {
+        if w.cmd.runs_without_data() {
+            self.group_readers.fetch_sub(1, Ordering::Relaxed);
+        }
         self.blocked.fetch_sub(1, Ordering::Relaxed);
         if w.has_timeout {
             self.with_timeout.fetch_sub(1, Ordering::Relaxed);
@@ -319,6 +335,37 @@ pub fn signal_db_ready(shared: &Shared, db: usize) {
     shared.blocking.signal(ReadyEntry::Db(db));
 }
 
+/// After a write command: while XREADGROUP clients are blocked, signals the keys the command
+/// wrote (every database for FLUSHALL, the current one for FLUSHDB), as Redis's
+/// `signalDeletedKeyAsReady`, so a blocked XREADGROUP whose stream was deleted or replaced is
+/// re-run and gets its error. Costs one atomic load otherwise.
+pub fn signal_written_keys(
+    shared: &Shared,
+    db: usize,
+    spec: &crate::commands::CommandSpec,
+    args: &[Bytes],
+) {
+    if shared.blocking.group_readers.load(Ordering::Relaxed) == 0 || !spec.has_flag("write") {
+        return;
+    }
+    match spec.name {
+        "flushall" => {
+            let n = shared.keyspace().len();
+            for i in 0..n {
+                signal_db_ready(shared, i);
+            }
+        }
+        "flushdb" => signal_db_ready(shared, db),
+        _ => {
+            for i in spec.key_positions(args.len()) {
+                if let Some(k) = args.get(i) {
+                    signal_key_ready(shared, db, k);
+                }
+            }
+        }
+    }
+}
+
 /// Serves the clients blocked on every key signalled so far, in the order they blocked, until
 /// no signalled key is left (serving a BLMOVE may signal its destination). Called by the
 /// dispatcher after each command outside EXEC; returns at once when nothing was signalled.
@@ -368,14 +415,13 @@ fn serve_key(shared: &Shared, dbi: usize, key: &Bytes) {
         None => return,
     };
     for client in order {
-        let Some(kind) = db.get(key).and_then(|e| Kind::of(&e.value)) else {
-            // Gone (all consumed), or of a type nobody blocks on: nobody can be served now.
-            break;
-        };
+        let kind = db.get(key).and_then(|e| Kind::of(&e.value));
         let Some(w) = st.waiters.get(&client) else {
             continue;
         };
-        if w.cmd.kind() != kind || w.db != dbi {
+        // XREADGROUP is re-run even when its stream is gone or replaced, to get its error
+        // (NOGROUP, WRONGTYPE), as Redis 7.4 re-processes it.
+        if (Some(w.cmd.kind()) != kind && !w.cmd.runs_without_data()) || w.db != dbi {
             continue;
         }
         let mut out = ReplyBuf::new(w.protocol);

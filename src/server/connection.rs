@@ -25,6 +25,15 @@ const READ_CHUNK: usize = 16 * 1024;
 /// client that pipelines without reading cannot grow server memory without bound.
 const REPLY_BACKPRESSURE: u64 = 8 * 1024 * 1024;
 
+/// How much room to make before a read. For a large bulk that has been announced but not yet
+/// received, the buffer grows with what actually arrives (doubling, so a big value still costs
+/// few copies) rather than by the announced length at once: a bare `$536870912` header must not
+/// make the server allocate half a gigabyte for a client that then sends nothing.
+fn read_reserve(hint: usize, have: usize) -> usize {
+    let missing = hint.saturating_sub(have);
+    READ_CHUNK.max(missing.min(have))
+}
+
 /// CLIENT REPLY mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyMode {
@@ -77,7 +86,13 @@ pub struct ConnState {
 }
 
 impl ConnState {
-    fn new(handle: Arc<ClientHandle>, authenticated: bool, user: Arc<crate::acl::User>) -> Self {
+    /// A fresh connection's state. Public so that a client can also be driven without a socket
+    /// (the `commands` fuzz target runs the dispatcher this way).
+    pub fn new(
+        handle: Arc<ClientHandle>,
+        authenticated: bool,
+        user: Arc<crate::acl::User>,
+    ) -> Self {
         ConnState {
             handle,
             db: 0,
@@ -107,6 +122,33 @@ impl ConnState {
     /// True while the client is subscribed to anything (RESP2 subscribed mode).
     pub fn in_pubsub(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
+    }
+
+    /// Ends the client's presence in shared state: cancels a pending block, forgets watched
+    /// keys, leaves every channel, closes the outbox and deregisters the client.
+    pub fn teardown(&mut self, shared: &Shared) {
+        let handle = self.handle.clone();
+        if self.blocked.take().is_some() {
+            shared.blocking.cancel(handle.id);
+        }
+        if !self.watched.is_empty() {
+            let mut ks = shared.keyspace();
+            for w in self.watched.drain(..) {
+                if w.db < ks.len() {
+                    ks.db(w.db).unwatch(&w.key, &self.watch_flag);
+                }
+            }
+        }
+        shared.pubsub.remove_client(
+            &handle,
+            self.channels.drain(),
+            self.shard_channels.drain(),
+            self.patterns.drain(),
+        );
+        if handle.outbox.closed().is_none() {
+            handle.outbox.close(CloseReason::Killed);
+        }
+        shared.clients.remove(handle.id);
     }
 
     /// Publishes the subscription counts for CLIENT LIST and the output-buffer class.
@@ -165,7 +207,7 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
                 if r.is_err() {
                     break 'conn;
                 }
-                input.reserve(READ_CHUNK.max(hint.saturating_sub(input.len())));
+                input.reserve(read_reserve(hint, input.len()));
                 match rd.try_read_buf(&mut input) {
                     Ok(0) => break 'conn,
                     Ok(n) => n,
@@ -297,29 +339,8 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
         }
     }
 
-    // Tear down: forget watched keys, leave every channel, deregister, let the writer flush or
-    // stop.
-    if state.blocked.take().is_some() {
-        shared.blocking.cancel(handle.id);
-    }
-    if !state.watched.is_empty() {
-        let mut ks = shared.keyspace();
-        for w in state.watched.drain(..) {
-            if w.db < ks.len() {
-                ks.db(w.db).unwatch(&w.key, &state.watch_flag);
-            }
-        }
-    }
-    shared.pubsub.remove_client(
-        &handle,
-        state.channels.drain(),
-        state.shard_channels.drain(),
-        state.patterns.drain(),
-    );
-    if handle.outbox.closed().is_none() {
-        handle.outbox.close(CloseReason::Killed);
-    }
-    shared.clients.remove(handle.id);
+    // Tear down, then let the writer flush or stop.
+    state.teardown(&shared);
     let _ = writer.await;
     tracing::debug!(id = handle.id, "client disconnected");
 }
@@ -352,4 +373,20 @@ async fn write_loop(sock: Arc<TcpStream>, handle: Arc<ClientHandle>, shared: Arc
     }
     let _ = socket2::SockRef::from(&*sock).shutdown(std::net::Shutdown::Write);
     handle.outbox.finished.store(true, Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announced_bulk_is_not_reserved_up_front() {
+        // Only a header has arrived: one ordinary chunk, not the announced 512 MB.
+        assert_eq!(read_reserve(512 << 20, 20), READ_CHUNK);
+        // Half a megabyte has arrived: room for as much again.
+        assert_eq!(read_reserve(512 << 20, 512 << 10), 512 << 10);
+        // Nearly complete: just what is missing (but at least a chunk).
+        assert_eq!(read_reserve(1 << 20, (1 << 20) - 100), READ_CHUNK);
+        assert_eq!(read_reserve(0, 0), READ_CHUNK);
+    }
 }

@@ -36,6 +36,9 @@ pub enum StartError {
     /// The configured users or the ACL file could not be loaded.
     #[error("{0}")]
     Acl(String),
+    /// The snapshot could not be loaded: Herald refuses to run with part of the data.
+    #[error("Fatal error loading the DB, exiting: {0}")]
+    Load(#[from] crate::persistence::rdb::RdbError),
 }
 
 /// Counters reported by INFO stats; reset by CONFIG RESETSTAT.
@@ -140,6 +143,8 @@ pub struct Shared {
     config_epoch: watch::Sender<u64>,
     /// Set when SHUTDOWN was requested by a client, so the binary knows to exit.
     pub shutdown_requested: AtomicBool,
+    /// Snapshot state (LASTSAVE, BGSAVE child, INFO persistence).
+    pub persistence: crate::persistence::State,
 }
 
 impl Shared {
@@ -215,7 +220,8 @@ impl Shared {
         self.shutdown_tx.subscribe()
     }
 
-    fn next_id(&self) -> u64 {
+    /// A client id never used before in this server.
+    pub fn next_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
     }
 }
@@ -248,6 +254,9 @@ impl Server {
     /// Binds every configured address and starts accepting clients on the current tokio
     /// runtime. With port 0 the OS picks a free port, shared by all bind addresses.
     pub async fn start(config: Config) -> Result<Server, StartError> {
+        // Load the snapshot before accepting anyone.
+        let mut keyspace = Keyspace::new(config.databases);
+        let loaded = crate::persistence::load_at_start(&config, &mut keyspace)?;
         let mut listeners = Vec::new();
         let mut port = config.port;
         for spec in &config.bind {
@@ -288,7 +297,8 @@ impl Server {
             clients: ClientRegistry::default(),
             pubsub: PubSub::default(),
             blocking: blocking::Blocking::default(),
-            keyspace: Mutex::new(Keyspace::new(config.databases)),
+            persistence: crate::persistence::State::new(keyspace.dirty(), loaded),
+            keyspace: Mutex::new(keyspace),
             exec_gate: RwLock::new(()),
             stats: Stats::default(),
             started: Instant::now(),
@@ -311,6 +321,8 @@ impl Server {
             .collect();
         // Active expiry (and the keyspace's own `new` / `expired` events); stops on shutdown.
         tasks.push(expiry::start(&shared));
+        // Snapshot rules and BGSAVE children.
+        tasks.push(crate::persistence::start_cron(&shared));
         Ok(Server {
             shared,
             addrs,

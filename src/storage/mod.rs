@@ -39,6 +39,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod stream;
 pub mod zset;
 
 /// A stored value.
@@ -54,6 +55,8 @@ pub enum Value {
     Set(set::Set),
     /// A sorted set (ZADD, ZRANGE, ...).
     ZSet(zset::ZSet),
+    /// A stream (XADD, XREAD, consumer groups, ...), boxed: it is larger than the others.
+    Stream(Box<stream::Stream>),
 }
 
 impl Value {
@@ -65,6 +68,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 }
@@ -222,6 +226,23 @@ const LRU_MASK: u32 = LRU_CLOCK_MAX;
 const HFE_PENDING: u32 = 1 << 24;
 /// `meta` flag: the key is in the field-expiry index.
 const HFE_INDEXED: u32 = 1 << 25;
+/// `meta` bits: how a string value was made, for OBJECT ENCODING (see [`StringForm`]).
+const STR_FORM_MASK: u32 = 0b11 << 26;
+const STR_FORM_PLAIN: u32 = 1 << 26;
+const STR_FORM_RAW: u32 = 2 << 26;
+
+/// How a string value was produced, which decides the encoding Redis would report for it: its
+/// commands either let `tryObjectEncoding` pick from the bytes, create a plain string object
+/// (INCRBYFLOAT), or modify a string in place, which makes it `raw` (APPEND, SETRANGE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringForm {
+    /// `int`, `embstr` or `raw` from the bytes (SET, INCR, ...).
+    Auto,
+    /// `embstr` up to 44 bytes, else `raw`; never `int`.
+    Plain,
+    /// Always `raw`.
+    Raw,
+}
 
 /// What a maxmemory policy ranks eviction candidates by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,6 +303,25 @@ impl Entry {
             lru_clock()
         };
         self.meta = (self.meta & !LRU_MASK) | bits;
+    }
+
+    /// How the string value was produced (meaningless for other types).
+    pub fn string_form(&self) -> StringForm {
+        match self.meta & STR_FORM_MASK {
+            STR_FORM_PLAIN => StringForm::Plain,
+            STR_FORM_RAW => StringForm::Raw,
+            _ => StringForm::Auto,
+        }
+    }
+
+    /// Records how the string value was produced; [`Db::set`] resets it to `Auto`.
+    pub fn set_string_form(&mut self, form: StringForm) {
+        let bits = match form {
+            StringForm::Auto => 0,
+            StringForm::Plain => STR_FORM_PLAIN,
+            StringForm::Raw => STR_FORM_RAW,
+        };
+        self.meta = (self.meta & !STR_FORM_MASK) | bits;
     }
 
     fn has(&self, flag: u32) -> bool {
@@ -430,7 +470,7 @@ impl Store {
     /// Appends a key that is not present; returns its position.
     fn insert(&mut self, key: Bytes, mut entry: Entry) -> usize {
         entry.exp_pos = NO_POS;
-        entry.meta &= LRU_MASK;
+        entry.meta &= LRU_MASK | STR_FORM_MASK;
         let has_ttl = entry.expires_at.is_some();
         let is_hash = matches!(entry.value, Value::Hash(_));
         let idx = self.table.len();
@@ -664,6 +704,23 @@ impl Db {
         Some(e)
     }
 
+    /// A read command's lookup (Redis's `lookupKeyRead`): [`Db::get`], and a `keymiss` event
+    /// when the key is absent. Write commands use [`Db::get`], which raises none.
+    pub fn get_read(&mut self, key: &[u8]) -> Option<&Entry> {
+        let Some(idx) = self.lookup(key) else {
+            self.key_miss(key);
+            return None;
+        };
+        let e = self.store.entry_mut(idx)?;
+        e.touch_lru();
+        Some(e)
+    }
+
+    /// Raises `keymiss` (class `m`) for a read of an absent key.
+    pub fn key_miss(&self, key: &[u8]) {
+        self.emit(EventClass::KeyMiss, "keymiss", key);
+    }
+
     /// Like [`Db::get`] but without recording an access (Redis's `LOOKUP_NOTOUCH`: TTL, TYPE,
     /// EXISTS, OBJECT).
     pub fn peek(&mut self, key: &[u8]) -> Option<&Entry> {
@@ -690,6 +747,7 @@ impl Db {
                 if let Some(e) = self.store.entry_mut(idx) {
                     was_indexed = e.has(HFE_INDEXED);
                     e.value = value;
+                    e.set_string_form(StringForm::Auto);
                     e.touch_lru();
                 }
                 self.store.set_expiry(idx, expires_at);
@@ -769,6 +827,18 @@ impl Db {
         pick: impl FnOnce(&Value) -> Option<&T>,
     ) -> Result<Option<&T>, WrongType> {
         match self.get(key) {
+            None => Ok(None),
+            Some(e) => pick(&e.value).map(Some).ok_or(WrongType),
+        }
+    }
+
+    /// [`Db::typed`] for a read command: raises `keymiss` when the key is absent.
+    pub fn typed_read<T>(
+        &mut self,
+        key: &[u8],
+        pick: impl FnOnce(&Value) -> Option<&T>,
+    ) -> Result<Option<&T>, WrongType> {
+        match self.get_read(key) {
             None => Ok(None),
             Some(e) => pick(&e.value).map(Some).ok_or(WrongType),
         }

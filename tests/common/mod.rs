@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod kv;
+
 use herald::{Config, Server};
 use redis::aio::MultiplexedConnection;
 use redis::AsyncConnectionConfig;

@@ -116,6 +116,13 @@ pub struct RedisGuard {
     port: u16,
 }
 
+impl RedisGuard {
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
 impl Drop for RedisGuard {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -167,6 +174,11 @@ pub fn require_redis() -> String {
 }
 
 pub fn start_redis() -> RedisGuard {
+    start_redis_with(&[])
+}
+
+/// Starts redis-server with extra arguments (e.g. `--dir`), after the defaults.
+pub fn start_redis_with(extra: &[&str]) -> RedisGuard {
     let path = require_redis();
     let mut last_err = String::new();
     for _attempt in 0..3 {
@@ -175,6 +187,7 @@ pub fn start_redis() -> RedisGuard {
             .args(["--save", "", "--appendonly", "no", "--port"])
             .arg(port.to_string())
             .args(["--bind", "127.0.0.1"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -493,6 +506,9 @@ pub enum Step {
     Eof { conn: &'static str },
     /// Sleep briefly (to split a request across TCP segments).
     Pause(Duration),
+    /// Waits (on a side connection, outside the transcript) until the server reports this many
+    /// blocked clients: a sync point for blocking scenarios that does not depend on timing.
+    AwaitBlocked(usize),
     /// An expected difference between Redis 7.0 and 7.4 (see [`Scenario::diff`]).
     Diff {
         conn: &'static str,
@@ -632,6 +648,13 @@ impl Scenario {
         self
     }
 
+    /// Waits until INFO clients shows `n` blocked clients (up to 10 s; a scenario that never
+    /// gets there then shows the difference in its next reads).
+    pub fn await_blocked(&mut self, n: usize) -> &mut Self {
+        self.steps.push(Step::AwaitBlocked(n));
+        self
+    }
+
     /// An expected Redis 7.0 vs 7.4 difference: reads as many values as the server's side lists
     /// (none = the connection must stay quiet) and checks them against the literal bytes. Redis
     /// 7.0.x must produce `redis70`, Herald (and a Redis >= 7.2) must produce `redis74`.
@@ -682,7 +705,7 @@ impl Scenario {
                 | Step::Quiet { conn }
                 | Step::Eof { conn }
                 | Step::Diff { conn, .. } => Some(*conn),
-                Step::Pause(_) => None,
+                Step::Pause(_) | Step::AwaitBlocked(_) => None,
             };
             let conn = match conn_name {
                 Some(name) => {
@@ -703,6 +726,10 @@ impl Scenario {
             let event = match (step, conn) {
                 (Step::Pause(d), _) => {
                     std::thread::sleep(*d);
+                    continue;
+                }
+                (Step::AwaitBlocked(n), _) => {
+                    wait_for_blocked(port, *n);
                     continue;
                 }
                 (Step::Send { bytes, desc, .. }, Some(c)) => {
@@ -1071,4 +1098,23 @@ pub fn compare(sc: &Scenario, redis: &[Entry], herald: &[Entry]) -> Result<(), S
         render(Target::Redis, redis),
         render(Target::Herald, herald)
     ))
+}
+
+/// Polls INFO clients on a fresh connection until `blocked_clients` is `n` (at most 10 s).
+fn wait_for_blocked(port: u16, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let Ok(mut c) = Conn::connect(port) else {
+        return;
+    };
+    let want = format!("blocked_clients:{n}\r\n");
+    while std::time::Instant::now() < deadline {
+        if c.stream.write_all(&encode(&[b"INFO", b"clients"])).is_err() {
+            return;
+        }
+        match c.read_value() {
+            Ok(raw) if String::from_utf8_lossy(&raw).contains(&want) => return,
+            Ok(_) => std::thread::sleep(Duration::from_millis(5)),
+            Err(_) => return,
+        }
+    }
 }

@@ -447,3 +447,44 @@ def test_compare_data_type_events(both, protocol):
     runs = {name: record(port, protocol, "KEA", activity) for name, port in both.items()}
     assert runs["herald"] == runs["redis"]
     assert len(runs["herald"][1]) > 40
+
+
+# Commands run on absent keys: read lookups raise `keymiss` (class m), write lookups do not.
+# `{k}`, `{k2}`, `{d}` are fresh keys for each command.
+KEYMISS_COMMANDS = [
+    "GET {k}", "GETSET {k} v", "GETDEL {k}", "GETEX {k}", "MGET {k} {k2}", "STRLEN {k}",
+    "GETRANGE {k} 0 1", "LCS {k} {k2}", "SET {k} v GET", "SET {k} v", "APPEND {k} v",
+    "SETRANGE {k} 0 v", "INCR {k}", "INCRBYFLOAT {k} 1",
+    "LLEN {k}", "LRANGE {k} 0 -1", "LINDEX {k} 0", "LPOS {k} a", "LPOP {k}", "RPOP {k}",
+    "LMOVE {k} {d} LEFT LEFT", "LPUSHX {k} a", "LREM {k} 0 a", "LTRIM {k} 0 1", "LMPOP 1 {k} LEFT",
+    "SISMEMBER {k} a", "SMISMEMBER {k} a", "SCARD {k}", "SMEMBERS {k}", "SRANDMEMBER {k}",
+    "SSCAN {k} 0", "SINTER {k} {k2}", "SUNION {k}", "SDIFF {k}", "SINTERCARD 1 {k}",
+    "SINTERSTORE {d} {k}", "SUNIONSTORE {d} {k}", "SDIFFSTORE {d} {k}", "SMOVE {k} {d} a",
+    "SPOP {k}", "SREM {k} a",
+    "ZCARD {k}", "ZSCORE {k} a", "ZMSCORE {k} a", "ZCOUNT {k} 0 1", "ZLEXCOUNT {k} - +",
+    "ZRANK {k} a", "ZREVRANK {k} a", "ZRANGE {k} 0 -1", "ZRANGESTORE {d} {k} 0 -1",
+    "ZRANGEBYSCORE {k} 0 1", "ZREVRANGE {k} 0 1", "ZRANDMEMBER {k}", "ZRANDMEMBER {k} 2",
+    "ZSCAN {k} 0", "ZUNION 1 {k}", "ZINTER 2 {k} {k2}", "ZDIFF 1 {k}", "ZINTERCARD 1 {k}",
+    "ZUNIONSTORE {d} 1 {k}", "ZINTERSTORE {d} 1 {k}", "ZDIFFSTORE {d} 1 {k}", "ZPOPMIN {k}",
+    "ZMPOP 1 {k} MIN", "ZREM {k} a", "ZINCRBY {k} 1 a",
+    "HGET {k} f", "HMGET {k} f", "HLEN {k}", "HSTRLEN {k} f", "HEXISTS {k} f", "HKEYS {k}",
+    "HVALS {k}", "HGETALL {k}", "HRANDFIELD {k}", "HRANDFIELD {k} 2", "HSCAN {k} 0",
+    "HDEL {k} f", "HINCRBY {k} f 1",
+    "EXISTS {k}", "TYPE {k}", "TTL {k}", "PTTL {k}", "EXPIRETIME {k}", "OBJECT ENCODING {k}",
+    "COPY {k} {d}", "RENAME {k} {d}", "DEL {k}", "EXPIRE {k} 10", "PERSIST {k}", "TOUCH {k}",
+]
+
+
+def test_compare_keymiss_events(both, protocol):
+    def activity(w):
+        for i, cmd in enumerate(KEYMISS_COMMANDS):
+            args = cmd.format(k=f"k{i}", k2=f"k2:{i}", d=f"d{i}").split()
+            try:
+                w.execute_command(*args)
+            except redis.ResponseError:
+                pass  # RENAME of a missing key: an error, and no event either way
+
+    runs = {name: record(port, protocol, "KEm", activity) for name, port in both.items()}
+    assert runs["herald"] == runs["redis"]
+    # Most of the reads above miss; the writes do not.
+    assert len(runs["herald"][1]) > 60
