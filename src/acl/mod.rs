@@ -7,6 +7,7 @@
 //! dispatcher tests before every command.
 
 pub mod commands;
+pub mod key_specs;
 pub mod log;
 pub mod user;
 

@@ -375,15 +375,8 @@ impl Selector {
         if !root.command_allowed(commands::ids(), spec, args) {
             return Err(Denied::Command);
         }
-        if !root.all_keys && spec.first_key > 0 && !spec.has_flag("pubsub") {
-            let mut needed = 0;
-            if spec.has_flag("readonly") {
-                needed |= KEY_READ;
-            }
-            if spec.has_flag("write") {
-                needed |= KEY_WRITE;
-            }
-            for pos in spec.key_positions(args.len()) {
+        if !root.all_keys {
+            for (pos, needed) in super::key_specs::keys(spec, args) {
                 if !root.key_allowed(&args[pos], needed) {
                     return Err(Denied::Key(pos));
                 }
