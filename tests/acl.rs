@@ -9,6 +9,11 @@ use redis::aio::MultiplexedConnection;
 use redis::Value;
 use std::time::Duration;
 
+/// The refusal of a channel the user may not use.
+const NOPERM_CHANNEL: &[u8] = b"-NOPERM No permissions to access a channel\r\n";
+/// The refusal of a key the user may not use.
+const NOPERM_KEY: &[u8] = b"-NOPERM No permissions to access a key\r\n";
+
 /// Runs an ACL subcommand expecting `+OK`.
 async fn acl_ok(c: &mut Raw, args: &[&str]) {
     let mut full = vec!["ACL"];
@@ -317,14 +322,8 @@ async fn command_and_key_permissions() {
     let mut c = raw_as(&s, "u", "p").await;
     assert_bytes(&c.call(&["GET", "r1"]).await, b"$-1\r\n");
     assert_bytes(&c.call(&["SET", "rw1", "v"]).await, b"+OK\r\n");
-    assert_bytes(
-        &c.call(&["SET", "r1", "v"]).await,
-        b"-NOPERM No permissions to access a key\r\n",
-    );
-    assert_bytes(
-        &c.call(&["GET", "other"]).await,
-        b"-NOPERM No permissions to access a key\r\n",
-    );
+    assert_bytes(&c.call(&["SET", "r1", "v"]).await, NOPERM_KEY);
+    assert_bytes(&c.call(&["GET", "other"]).await, NOPERM_KEY);
     assert_bytes(
         &c.call(&["DEL", "rw1"]).await,
         b"-NOPERM User u has no permissions to run the 'del' command\r\n",
@@ -401,21 +400,18 @@ async fn channel_permissions() {
     );
     assert_bytes(
         &c.call(&["PUBLISH", "user_2_notifications", "m"]).await,
-        b"-NOPERM No permissions to access a channel\r\n",
+        NOPERM_CHANNEL,
     );
     assert_bytes(
         &c.call(&["SPUBLISH", "user_2_notifications", "m"]).await,
-        b"-NOPERM No permissions to access a channel\r\n",
+        NOPERM_CHANNEL,
     );
     assert_bytes(
         &c.call(&["SUBSCRIBE", "news", "secret"]).await,
-        b"-NOPERM No permissions to access a channel\r\n",
+        NOPERM_CHANNEL,
     );
     // PSUBSCRIBE needs the pattern itself to be allowed, literally.
-    assert_bytes(
-        &c.call(&["PSUBSCRIBE", "user_1_n*"]).await,
-        b"-NOPERM No permissions to access a channel\r\n",
-    );
+    assert_bytes(&c.call(&["PSUBSCRIBE", "user_1_n*"]).await, NOPERM_CHANNEL);
     assert_bytes(
         &c.call(&["PSUBSCRIBE", "user_1_*"]).await,
         b"*3\r\n$10\r\npsubscribe\r\n$8\r\nuser_1_*\r\n:1\r\n",
@@ -424,10 +420,7 @@ async fn channel_permissions() {
         &c.call(&["SSUBSCRIBE", "user_1_x"]).await,
         b"*3\r\n$10\r\nssubscribe\r\n$8\r\nuser_1_x\r\n:1\r\n",
     );
-    assert_bytes(
-        &c.call(&["SSUBSCRIBE", "nope"]).await,
-        b"-NOPERM No permissions to access a channel\r\n",
-    );
+    assert_bytes(&c.call(&["SSUBSCRIBE", "nope"]).await, NOPERM_CHANNEL);
     assert_bytes(
         &c.call(&["SUBSCRIBE", "news"]).await,
         b"*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:2\r\n",
@@ -809,10 +802,7 @@ async fn selectors() {
     assert_bytes(&c.call(&["GET", "a1"]).await, b"$-1\r\n");
     assert_bytes(&c.call(&["SET", "b1", "v"]).await, b"+OK\r\n");
     // Each selector is checked whole: `get` is allowed only on a* keys.
-    assert_bytes(
-        &c.call(&["GET", "b1"]).await,
-        b"-NOPERM No permissions to access a key\r\n",
-    );
+    assert_bytes(&c.call(&["GET", "b1"]).await, NOPERM_KEY);
     assert_bytes(
         &c.call(&["DEL", "a1"]).await,
         b"-NOPERM User s has no permissions to run the 'del' command\r\n",
