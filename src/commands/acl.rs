@@ -115,6 +115,17 @@ pub fn check_permissions(ctx: &Ctx<'_>, spec: &CommandSpec, args: &[Bytes]) -> C
     Err(CmdError::Coded(text))
 }
 
+/// Closes the gap between checking a (P|S)SUBSCRIBE and registering it: if the user's channel
+/// permissions shrank meanwhile, the ACL change may have scanned the registry before this
+/// subscription was in it, so the client closes itself as that change would have closed it.
+pub fn recheck_subscription(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: &[Bytes]) {
+    if matches!(spec.name, "subscribe" | "psubscribe" | "ssubscribe")
+        && ctx.conn.user.def().check(spec, args).is_err()
+    {
+        ctx.conn.close_after_reply = true;
+    }
+}
+
 /// The ACL lines of INFO stats.
 pub fn info_stats(shared: &Shared, s: &mut String) {
     let st = &shared.stats;

@@ -301,6 +301,9 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let _gate = (touches_keyspace && !ctx.conn.in_exec).then(|| shared.exec_gate_shared());
     let result = (spec.handler)(ctx, args);
     crate::server::blocking::signal_written_keys(&shared, ctx.conn.db, spec, args);
+    if !ctx.conn.user.unrestricted() && spec.has_flag("pubsub") {
+        acl::recheck_subscription(ctx, spec, args);
+    }
     result
 }
 
