@@ -9,6 +9,11 @@ use redis::aio::MultiplexedConnection;
 use redis::Value;
 use std::time::Duration;
 
+/// The refusal of a channel the user may not use.
+const NOPERM_CHANNEL: &[u8] = b"-NOPERM No permissions to access a channel\r\n";
+/// The refusal of a key the user may not use.
+const NOPERM_KEY: &[u8] = b"-NOPERM No permissions to access a key\r\n";
+
 /// Runs an ACL subcommand expecting `+OK`.
 async fn acl_ok(c: &mut Raw, args: &[&str]) {
     let mut full = vec!["ACL"];
@@ -317,14 +322,8 @@ async fn command_and_key_permissions() {
     let mut c = raw_as(&s, "u", "p").await;
     assert_bytes(&c.call(&["GET", "r1"]).await, b"$-1\r\n");
     assert_bytes(&c.call(&["SET", "rw1", "v"]).await, b"+OK\r\n");
-    assert_bytes(
-        &c.call(&["SET", "r1", "v"]).await,
-        b"-NOPERM No permissions to access a key\r\n",
-    );
-    assert_bytes(
-        &c.call(&["GET", "other"]).await,
-        b"-NOPERM No permissions to access a key\r\n",
-    );
+    assert_bytes(&c.call(&["SET", "r1", "v"]).await, NOPERM_KEY);
+    assert_bytes(&c.call(&["GET", "other"]).await, NOPERM_KEY);
     assert_bytes(
         &c.call(&["DEL", "rw1"]).await,
         b"-NOPERM User u has no permissions to run the 'del' command\r\n",
@@ -354,6 +353,15 @@ async fn command_and_key_permissions() {
         &c.call(&["EXEC"]).await,
         b"-EXECABORT Transaction discarded because of previous errors.\r\n",
     );
+    // Permissions taken away between MULTI and EXEC refuse the queued command at EXEC.
+    assert_bytes(&c.call(&["MULTI"]).await, b"+OK\r\n");
+    assert_bytes(&c.call(&["GET", "rw1"]).await, b"+QUEUED\r\n");
+    acl_ok(&mut admin, &["SETUSER", "u", "-get"]).await;
+    assert_bytes(
+        &c.call(&["EXEC"]).await,
+        b"*1\r\n-NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution. The user is no longer able to execute the command (no permission to execute the command or subcommand).\r\n",
+    );
+    acl_ok(&mut admin, &["SETUSER", "u", "+get"]).await;
     // Permissions change for connected clients at once.
     acl_ok(&mut admin, &["SETUSER", "u", "+del"]).await;
     assert_bytes(&c.call(&["DEL", "rw1"]).await, b":1\r\n");
@@ -392,21 +400,18 @@ async fn channel_permissions() {
     );
     assert_bytes(
         &c.call(&["PUBLISH", "user_2_notifications", "m"]).await,
-        b"-NOPERM No permissions to access a channel\r\n",
+        NOPERM_CHANNEL,
     );
     assert_bytes(
         &c.call(&["SPUBLISH", "user_2_notifications", "m"]).await,
-        b"-NOPERM No permissions to access a channel\r\n",
+        NOPERM_CHANNEL,
     );
     assert_bytes(
         &c.call(&["SUBSCRIBE", "news", "secret"]).await,
-        b"-NOPERM No permissions to access a channel\r\n",
+        NOPERM_CHANNEL,
     );
     // PSUBSCRIBE needs the pattern itself to be allowed, literally.
-    assert_bytes(
-        &c.call(&["PSUBSCRIBE", "user_1_n*"]).await,
-        b"-NOPERM No permissions to access a channel\r\n",
-    );
+    assert_bytes(&c.call(&["PSUBSCRIBE", "user_1_n*"]).await, NOPERM_CHANNEL);
     assert_bytes(
         &c.call(&["PSUBSCRIBE", "user_1_*"]).await,
         b"*3\r\n$10\r\npsubscribe\r\n$8\r\nuser_1_*\r\n:1\r\n",
@@ -415,10 +420,7 @@ async fn channel_permissions() {
         &c.call(&["SSUBSCRIBE", "user_1_x"]).await,
         b"*3\r\n$10\r\nssubscribe\r\n$8\r\nuser_1_x\r\n:1\r\n",
     );
-    assert_bytes(
-        &c.call(&["SSUBSCRIBE", "nope"]).await,
-        b"-NOPERM No permissions to access a channel\r\n",
-    );
+    assert_bytes(&c.call(&["SSUBSCRIBE", "nope"]).await, NOPERM_CHANNEL);
     assert_bytes(
         &c.call(&["SUBSCRIBE", "news"]).await,
         b"*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:2\r\n",
@@ -766,4 +768,60 @@ async fn users_in_the_config_file() {
     })
     .await;
     assert!(conflict.is_err());
+}
+
+#[tokio::test]
+async fn selectors() {
+    let s = start().await;
+    let mut admin = s.raw().await;
+    acl_ok(
+        &mut admin,
+        &[
+            "SETUSER",
+            "s",
+            "on",
+            "nopass",
+            "(+get ~a*)",
+            "(+set",
+            "~b*)",
+        ],
+    )
+    .await;
+    let mut conn = s.conn().await;
+    assert_eq!(
+        acl_list(&mut conn).await[1],
+        "user s on nopass sanitize-payload resetchannels -@all (~a* resetchannels -@all +get) (~b* resetchannels -@all +set)"
+    );
+    let getuser = admin.call(&["ACL", "GETUSER", "s"]).await;
+    assert!(
+        getuser.ends_with(b"$9\r\nselectors\r\n*2\r\n*6\r\n$8\r\ncommands\r\n$10\r\n-@all +get\r\n$4\r\nkeys\r\n$3\r\n~a*\r\n$8\r\nchannels\r\n$0\r\n\r\n*6\r\n$8\r\ncommands\r\n$10\r\n-@all +set\r\n$4\r\nkeys\r\n$3\r\n~b*\r\n$8\r\nchannels\r\n$0\r\n\r\n"),
+        "{}",
+        esc(&getuser)
+    );
+    let mut c = raw_as(&s, "s", "x").await;
+    assert_bytes(&c.call(&["GET", "a1"]).await, b"$-1\r\n");
+    assert_bytes(&c.call(&["SET", "b1", "v"]).await, b"+OK\r\n");
+    // Each selector is checked whole: `get` is allowed only on a* keys.
+    assert_bytes(&c.call(&["GET", "b1"]).await, NOPERM_KEY);
+    assert_bytes(
+        &c.call(&["DEL", "a1"]).await,
+        b"-NOPERM User s has no permissions to run the 'del' command\r\n",
+    );
+    assert_bytes(
+        &admin.call(&["ACL", "DRYRUN", "s", "GET", "b1"]).await,
+        b"$48\r\nUser s has no permissions to access the 'b1' key\r\n",
+    );
+    assert_bytes(
+        &admin.call(&["ACL", "SETUSER", "s", "(+get"]).await,
+        b"-ERR Unmatched parenthesis in acl selector starting at '(+get'.\r\n",
+    );
+    acl_ok(&mut admin, &["SETUSER", "s", "clearselectors"]).await;
+    assert_eq!(
+        acl_list(&mut conn).await[1],
+        "user s on nopass sanitize-payload resetchannels -@all"
+    );
+    assert_bytes(
+        &c.call(&["GET", "a1"]).await,
+        b"-NOPERM User s has no permissions to run the 'get' command\r\n",
+    );
 }

@@ -197,3 +197,40 @@ fn categories() {
     s.cmd_norm("a", &["ACL", "CAT", "pubsub"], Norm::SortElements);
     s.check();
 }
+
+#[test]
+fn read_and_write_key_patterns() {
+    let mut s = Scenario::new("acl_read_and_write_key_patterns");
+    s.cmd(
+        "admin",
+        &[
+            "ACL", "SETUSER", "kw", "on", "nopass", "+@all", "%W~w*", "%R~r*",
+        ],
+    );
+    s.cmd("kw", &["AUTH", "kw", "x"]);
+    // What each command does with each key decides: SET only writes (unless GET), INCR reads
+    // and writes, EXISTS does neither, ZUNIONSTORE reads its sources and writes its destination.
+    s.cmds(
+        "kw",
+        &[
+            &["SET", "w1", "1"],
+            &["EXISTS", "r1", "w1"],
+            &["ZUNIONSTORE", "w1", "1", "r1"],
+        ],
+    );
+    for args in [
+        &["INCR", "w1"][..],
+        &["SET", "w1", "1", "GET"],
+        &["ZUNIONSTORE", "w1", "1", "x"],
+        &["LMOVE", "r1", "w1", "LEFT", "RIGHT"],
+        &["LMOVE", "w1", "w2", "LEFT", "RIGHT"],
+    ] {
+        s.send("kw", args).diff(
+            "kw",
+            "Redis 7.2 reworded the NOPERM errors",
+            &[b"-NOPERM this user has no permissions to access one of the keys used as arguments\r\n"],
+            &[b"-NOPERM No permissions to access a key\r\n"],
+        );
+    }
+    s.check();
+}

@@ -7,6 +7,7 @@
 //! dispatcher tests before every command.
 
 pub mod commands;
+pub mod key_specs;
 pub mod log;
 pub mod user;
 
@@ -78,19 +79,22 @@ pub struct Acl {
 /// Channels `new` still allows if it allows fewer than `old` (Redis's getUpcomingChannelList);
 /// `None` when nothing was taken away.
 pub fn reduced_channels(old: &UserDef, new: &UserDef) -> Option<Vec<Vec<u8>>> {
-    if new.root.all_channels {
-        return None;
+    let upcoming = new.channel_patterns()?;
+    match old.channel_patterns() {
+        Some(before) if before.iter().all(|c| upcoming.contains(c)) => None,
+        _ => Some(upcoming),
     }
-    if !old.root.all_channels
-        && old
-            .root
-            .channels
-            .iter()
-            .all(|c| new.root.channels.contains(c))
-    {
-        return None;
-    }
-    Some(new.root.channels.clone())
+}
+
+/// Why ACL SETUSER (or a `user` config line) was refused; the texts follow Redis's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetUserError {
+    /// A rule (selectors already joined) is invalid.
+    #[error("Error in ACL SETUSER modifier '{rule}': {err}", rule = String::from_utf8_lossy(.0), err = .1)]
+    Rule(Vec<u8>, RuleError),
+    /// A `(` selector is never closed.
+    #[error("Unmatched parenthesis in acl selector starting at '{}'.", String::from_utf8_lossy(.0))]
+    Unmatched(Vec<u8>),
 }
 
 /// Applies rule words to a definition, stopping at the first invalid one.
@@ -98,10 +102,10 @@ fn apply_rules<R: AsRef<[u8]>>(
     def: &mut UserDef,
     rules: &[R],
     pubsub_default_all: bool,
-) -> Result<(), (usize, RuleError)> {
-    for (i, r) in rules.iter().enumerate() {
-        def.apply(r.as_ref(), pubsub_default_all)
-            .map_err(|e| (i, e))?;
+) -> Result<(), SetUserError> {
+    for r in user::merge_selector_args(rules).map_err(SetUserError::Unmatched)? {
+        def.apply(&r, pubsub_default_all)
+            .map_err(|e| SetUserError::Rule(r.clone(), e))?;
     }
     Ok(())
 }
@@ -134,11 +138,12 @@ impl Acl {
             } else {
                 UserDef::new(cfg.acl_pubsub_default_all)
             };
-            apply_rules(&mut def, rules, cfg.acl_pubsub_default_all).map_err(|(i, e)| {
-                format!(
-                    "Error loading ACL rule '{}' for the user named '{}': {}",
-                    rules[i], name, e
-                )
+            apply_rules(&mut def, rules, cfg.acl_pubsub_default_all).map_err(|e| match e {
+                SetUserError::Rule(rule, e) => format!(
+                    "Error loading ACL rule '{}' for the user named '{name}': {e}",
+                    String::from_utf8_lossy(&rule)
+                ),
+                e => e.to_string(),
             })?;
             acl.put(name, def);
         }
@@ -237,7 +242,7 @@ impl Acl {
         &self,
         name: &str,
         rules: &[R],
-    ) -> Result<Fallout, (usize, RuleError)> {
+    ) -> Result<Fallout, SetUserError> {
         let all = self.pubsub_default_all();
         let mut users = self.write_users();
         let existing = users.get(name).cloned();
@@ -302,7 +307,13 @@ impl Acl {
             }
             let mut def = UserDef::new(all);
             let mut syntax_error = false;
-            for op in &words[2..] {
+            let Ok(ops) = user::merge_selector_args(&words[2..]) else {
+                errors.push_str(&format!(
+                    "{path}:{lineno}: Unmatched parenthesis in selector definition."
+                ));
+                continue;
+            };
+            for op in &ops {
                 if let Err(e) = def.apply(trim(op), all) {
                     if e == RuleError::UnknownCommand {
                         errors.push_str(&format!(
@@ -402,10 +413,17 @@ pub fn check_config_user(cfg: &mut Config, args: &[String]) -> Result<(), String
         return Err(RuleError::DuplicateUser.to_string());
     }
     let mut def = UserDef::new(cfg.acl_pubsub_default_all);
-    for r in rules {
-        match def.apply(r.as_bytes(), cfg.acl_pubsub_default_all) {
+    let rules = user::merge_selector_args(rules)
+        .map_err(|first| SetUserError::Unmatched(first).to_string())?;
+    for r in &rules {
+        match def.apply(r, cfg.acl_pubsub_default_all) {
             Ok(()) | Err(RuleError::UnknownCommand) => {}
-            Err(e) => return Err(format!("Error in user declaration '{r}': {e}")),
+            Err(e) => {
+                return Err(format!(
+                    "Error in user declaration '{}': {e}",
+                    String::from_utf8_lossy(r)
+                ))
+            }
         }
     }
     cfg.users.push(args.to_vec());

@@ -343,6 +343,60 @@ impl Selector {
     pub fn channel_allowed(&self, channel: &[u8], is_pattern: bool) -> bool {
         self.all_channels || channel_in_list(&self.channels, channel, is_pattern)
     }
+
+    /// Keys, channels and commands in rule form (ACLDescribeSelector).
+    pub fn describe(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if self.all_keys {
+            out.extend_from_slice(b"~* ");
+        } else {
+            for k in &self.keys {
+                out.extend_from_slice(&describe_key_pattern(k));
+                out.push(b' ');
+            }
+        }
+        if self.all_channels {
+            out.extend_from_slice(b"&* ");
+        } else {
+            out.extend_from_slice(b"resetchannels ");
+            for c in &self.channels {
+                out.push(b'&');
+                out.extend_from_slice(c);
+                out.push(b' ');
+            }
+        }
+        out.extend_from_slice(self.describe_commands().as_bytes());
+        out
+    }
+
+    /// Checks a command and its keys and channels (ACLSelectorCheckCmd).
+    fn check(&self, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Denied> {
+        let root = self;
+        if !root.command_allowed(commands::ids(), spec, args) {
+            return Err(Denied::Command);
+        }
+        if !root.all_keys {
+            for (pos, needed) in super::key_specs::keys(spec, args) {
+                if !root.key_allowed(&args[pos], needed) {
+                    return Err(Denied::Key(pos));
+                }
+            }
+        }
+        if !root.all_channels {
+            let (from, to, is_pattern) = match spec.name {
+                "publish" | "spublish" => (1, 2, false),
+                "subscribe" | "ssubscribe" => (1, args.len(), false),
+                "psubscribe" => (1, args.len(), true),
+                _ => (0, 0, false),
+            };
+            for (pos, ch) in args.iter().enumerate().take(to).skip(from) {
+                if !root.channel_allowed(ch, is_pattern) {
+                    return Err(Denied::Channel(pos));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Redis's ACLCheckChannelAgainstList: a pattern must be listed literally, a channel must match.
@@ -418,6 +472,46 @@ pub enum Denied {
     Channel(usize),
 }
 
+impl Denied {
+    /// Redis's order of relevance between refusals (ACL_DENIED_CMD < KEY < CHANNEL), then the
+    /// argument position.
+    fn rank(self) -> (u8, usize) {
+        match self {
+            Denied::Command => (1, 0),
+            Denied::Key(i) => (2, i),
+            Denied::Channel(i) => (4, i),
+        }
+    }
+}
+
+/// Joins a selector written over several arguments (`(+get`, `~k)`) into one rule, as Redis's
+/// ACLMergeSelectorArguments does; `Err` names the argument whose parenthesis is not closed.
+pub fn merge_selector_args<R: AsRef<[u8]>>(rules: &[R]) -> Result<Vec<Vec<u8>>, Vec<u8>> {
+    let mut out = Vec::new();
+    // The argument that opened the selector, and the selector so far.
+    let mut open: Option<(Vec<u8>, Vec<u8>)> = None;
+    for r in rules {
+        let r = r.as_ref();
+        match open.as_mut() {
+            Some((_, sel)) => {
+                sel.push(b' ');
+                sel.extend_from_slice(r);
+                if r.ends_with(b")") {
+                    out.extend(open.take().map(|(_, sel)| sel));
+                }
+            }
+            None if r.starts_with(b"(") && !r.ends_with(b")") => {
+                open = Some((r.to_vec(), r.to_vec()));
+            }
+            None => out.push(r.to_vec()),
+        }
+    }
+    match open {
+        Some((first, _)) => Err(first),
+        None => Ok(out),
+    }
+}
+
 /// A user's whole definition: flags, passwords and permissions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserDef {
@@ -431,6 +525,9 @@ pub struct UserDef {
     pub passwords: Vec<String>,
     /// The permissions.
     pub root: Selector,
+    /// Further permission sets (`(...)` rules): a command is allowed if the root or any of
+    /// these allows it.
+    pub selectors: Vec<Selector>,
 }
 
 impl UserDef {
@@ -442,6 +539,7 @@ impl UserDef {
             skip_sanitize: false,
             passwords: Vec::new(),
             root: Selector::new(all_channels),
+            selectors: Vec::new(),
         }
     }
 
@@ -480,7 +578,7 @@ impl UserDef {
                 self.nopass = false;
                 self.passwords.clear();
             }
-            b"clearselectors" => {}
+            b"clearselectors" => self.selectors.clear(),
             b"reset" => {
                 let fresh = UserDef::new(pubsub_default_all);
                 self.nopass = false;
@@ -488,6 +586,7 @@ impl UserDef {
                 self.enabled = false;
                 self.skip_sanitize = false;
                 self.root = fresh.root;
+                self.selectors.clear();
             }
             _ => match op[0] {
                 b'>' | b'#' => {
@@ -514,7 +613,16 @@ impl UserDef {
                         .ok_or(RuleError::NoSuchPassword)?;
                     self.passwords.remove(pos);
                 }
-                b'(' => return Err(RuleError::Syntax),
+                b'(' if op.ends_with(b")") => {
+                    let mut sel = Selector::new(pubsub_default_all);
+                    for rule in op[1..op.len() - 1]
+                        .split(|c| c.is_ascii_whitespace())
+                        .filter(|r| !r.is_empty())
+                    {
+                        sel.apply(rule)?;
+                    }
+                    self.selectors.push(sel);
+                }
                 _ => self.root.apply(op)?,
             },
         }
@@ -562,63 +670,45 @@ impl UserDef {
             out.extend_from_slice(p.as_bytes());
             out.push(b' ');
         }
-        let root = &self.root;
-        if root.all_keys {
-            out.extend_from_slice(b"~* ");
-        } else {
-            for k in &root.keys {
-                out.extend_from_slice(&describe_key_pattern(k));
-                out.push(b' ');
-            }
+        out.extend_from_slice(&self.root.describe());
+        for sel in &self.selectors {
+            out.extend_from_slice(b" (");
+            out.extend_from_slice(&sel.describe());
+            out.push(b')');
         }
-        if root.all_channels {
-            out.extend_from_slice(b"&* ");
-        } else {
-            out.extend_from_slice(b"resetchannels ");
-            for c in &root.channels {
-                out.push(b'&');
-                out.extend_from_slice(c);
-                out.push(b' ');
-            }
-        }
-        out.extend_from_slice(root.describe_commands().as_bytes());
         out
     }
 
-    /// Checks a command and its keys and channels (ACLSelectorCheckCmd).
+    /// Checks a command against the root permissions and then each selector: allowed if any
+    /// allows it; otherwise the most relevant refusal, chosen as Redis's
+    /// ACLCheckAllUserCommandPerm does (a channel over a key over a command, then the later
+    /// argument).
     pub fn check(&self, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Denied> {
-        let root = &self.root;
-        if !root.command_allowed(commands::ids(), spec, args) {
-            return Err(Denied::Command);
-        }
-        if !root.all_keys && spec.first_key > 0 && !spec.has_flag("pubsub") {
-            let mut needed = 0;
-            if spec.has_flag("readonly") {
-                needed |= KEY_READ;
-            }
-            if spec.has_flag("write") {
-                needed |= KEY_WRITE;
-            }
-            for pos in spec.key_positions(args.len()) {
-                if !root.key_allowed(&args[pos], needed) {
-                    return Err(Denied::Key(pos));
-                }
+        let mut worst = match self.root.check(spec, args) {
+            Ok(()) => return Ok(()),
+            Err(d) => d,
+        };
+        for sel in &self.selectors {
+            match sel.check(spec, args) {
+                Ok(()) => return Ok(()),
+                Err(d) if d.rank() > worst.rank() => worst = d,
+                Err(_) => {}
             }
         }
-        if !root.all_channels {
-            let (from, to, is_pattern) = match spec.name {
-                "publish" | "spublish" => (1, 2, false),
-                "subscribe" | "ssubscribe" => (1, args.len(), false),
-                "psubscribe" => (1, args.len(), true),
-                _ => (0, 0, false),
-            };
-            for (pos, ch) in args.iter().enumerate().take(to).skip(from) {
-                if !root.channel_allowed(ch, is_pattern) {
-                    return Err(Denied::Channel(pos));
-                }
+        Err(worst)
+    }
+
+    /// Every channel pattern any of the user's permissions allows, or `None` for all channels.
+    pub fn channel_patterns(&self) -> Option<Vec<Vec<u8>>> {
+        let all = std::iter::once(&self.root).chain(&self.selectors);
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for sel in all {
+            if sel.all_channels {
+                return None;
             }
+            out.extend(sel.channels.iter().cloned());
         }
-        Ok(())
+        Some(out)
     }
 }
 

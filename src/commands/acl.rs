@@ -69,6 +69,28 @@ pub fn check_permissions(ctx: &Ctx<'_>, spec: &CommandSpec, args: &[Bytes]) -> C
     let Err(denied) = user.def().check(spec, args) else {
         return Ok(());
     };
+    if ctx.conn.in_exec {
+        // Queued while allowed, refused at EXEC: Redis's execCommand wording.
+        let (reason, object, why) = match denied {
+            Denied::Command => (
+                Reason::Command,
+                spec.name.as_bytes(),
+                "no permission to execute the command or subcommand",
+            ),
+            Denied::Key(i) => (
+                Reason::Key,
+                &args[i][..],
+                "no permission to touch the specified keys",
+            ),
+            Denied::Channel(i) => (
+                Reason::Channel,
+                &args[i][..],
+                "no permission to access one of the channels used as arguments",
+            ),
+        };
+        log_denial(ctx, spec.name, reason, object, user.name.as_bytes());
+        return Err(CmdError::Coded(format!("NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution. The user is no longer able to execute the command ({why}).")));
+    }
     let (reason, object, text) = match denied {
         Denied::Command => (
             Reason::Command,
@@ -91,6 +113,17 @@ pub fn check_permissions(ctx: &Ctx<'_>, spec: &CommandSpec, args: &[Bytes]) -> C
     };
     log_denial(ctx, spec.name, reason, object, user.name.as_bytes());
     Err(CmdError::Coded(text))
+}
+
+/// Closes the gap between checking a (P|S)SUBSCRIBE and registering it: if the user's channel
+/// permissions shrank meanwhile, the ACL change may have scanned the registry before this
+/// subscription was in it, so the client closes itself as that change would have closed it.
+pub fn recheck_subscription(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: &[Bytes]) {
+    if matches!(spec.name, "subscribe" | "psubscribe" | "ssubscribe")
+        && ctx.conn.user.def().check(spec, args).is_err()
+    {
+        ctx.conn.close_after_reply = true;
+    }
 }
 
 /// The ACL lines of INFO stats.
@@ -165,12 +198,7 @@ pub fn setuser(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .shared
         .acl
         .set_user(&name, &args[3..])
-        .map_err(|(i, e)| {
-            CmdError::Other(format!(
-                "Error in ACL SETUSER modifier '{}': {e}",
-                arg_for_error(&args[3 + i], usize::MAX)
-            ))
-        })?;
+        .map_err(|e| CmdError::Other(e.to_string()))?;
     apply_fallout(ctx, fallout);
     ctx.out.ok();
     Ok(())
@@ -200,7 +228,16 @@ pub fn getuser(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     out.bulk(b"channels");
     out.bulk(&def.root.describe_channels());
     out.bulk(b"selectors");
-    out.array(0);
+    out.array(def.selectors.len());
+    for sel in &def.selectors {
+        out.map(3);
+        out.bulk(b"commands");
+        out.bulk(sel.describe_commands().as_bytes());
+        out.bulk(b"keys");
+        out.bulk(&sel.describe_keys());
+        out.bulk(b"channels");
+        out.bulk(&sel.describe_channels());
+    }
     Ok(())
 }
 
@@ -496,176 +533,21 @@ pub fn authenticate(
     })
 }
 
+#[rustfmt::skip]
 static ACL_SUBCOMMANDS: &[CommandSpec] = &[
-    cmd!(
-        "acl|cat",
-        -2,
-        ["noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["slow"],
-        "server",
-        "6.0.0",
-        "Lists the ACL categories, or the commands inside a category.",
-        cat
-    ),
-    cmd!(
-        "acl|deluser",
-        -3,
-        ["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["admin", "slow", "dangerous"],
-        "server",
-        "6.0.0",
-        "Deletes ACL users, and terminates their connections.",
-        deluser
-    ),
-    cmd!(
-        "acl|dryrun",
-        -4,
-        ["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["admin", "slow", "dangerous"],
-        "server",
-        "7.0.0",
-        "Simulates the execution of a command by a user, without executing the command.",
-        dryrun
-    ),
-    cmd!(
-        "acl|genpass",
-        -2,
-        ["noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["slow"],
-        "server",
-        "6.0.0",
-        "Generates a pseudorandom, secure password that can be used to identify ACL users.",
-        genpass
-    ),
-    cmd!(
-        "acl|getuser",
-        3,
-        ["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["admin", "slow", "dangerous"],
-        "server",
-        "6.0.0",
-        "Lists the ACL rules of a user.",
-        getuser
-    ),
-    cmd!(
-        "acl|list",
-        2,
-        ["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["admin", "slow", "dangerous"],
-        "server",
-        "6.0.0",
-        "Dumps the effective rules in ACL file format.",
-        list
-    ),
-    cmd!(
-        "acl|load",
-        2,
-        ["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["admin", "slow", "dangerous"],
-        "server",
-        "6.0.0",
-        "Reloads the rules from the configured ACL file.",
-        load
-    ),
-    cmd!(
-        "acl|log",
-        -2,
-        ["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["admin", "slow", "dangerous"],
-        "server",
-        "6.0.0",
-        "Lists recent security events generated due to ACL rules.",
-        log
-    ),
-    cmd!(
-        "acl|save",
-        2,
-        ["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["admin", "slow", "dangerous"],
-        "server",
-        "6.0.0",
-        "Saves the effective ACL rules in the configured ACL file.",
-        save
-    ),
-    cmd!(
-        "acl|setuser",
-        -3,
-        ["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["admin", "slow", "dangerous"],
-        "server",
-        "6.0.0",
-        "Creates and modifies an ACL user and its rules.",
-        setuser
-    ),
-    cmd!(
-        "acl|users",
-        2,
-        ["admin", "noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["admin", "slow", "dangerous"],
-        "server",
-        "6.0.0",
-        "Lists all ACL users.",
-        users
-    ),
-    cmd!(
-        "acl|whoami",
-        2,
-        ["noscript", "loading", "stale"],
-        0,
-        0,
-        0,
-        ["slow"],
-        "server",
-        "6.0.0",
-        "Returns the authenticated username of the current connection.",
-        whoami
-    ),
-    cmd!(
-        "acl|help",
-        2,
-        ["loading", "stale"],
-        0,
-        0,
-        0,
-        ["slow"],
-        "server",
-        "6.0.0",
-        "Returns helpful text about the different subcommands.",
-        help
-    ),
+    cmd!("acl|cat", -2, ["noscript", "loading", "stale"], 0, 0, 0, ["slow"], "server", "6.0.0", "Lists the ACL categories, or the commands inside a category.", cat),
+    cmd!("acl|deluser", -3, ["admin", "noscript", "loading", "stale"], 0, 0, 0, ["admin", "slow", "dangerous"], "server", "6.0.0", "Deletes ACL users, and terminates their connections.", deluser),
+    cmd!("acl|dryrun", -4, ["admin", "noscript", "loading", "stale"], 0, 0, 0, ["admin", "slow", "dangerous"], "server", "7.0.0", "Simulates the execution of a command by a user, without executing the command.", dryrun),
+    cmd!("acl|genpass", -2, ["noscript", "loading", "stale"], 0, 0, 0, ["slow"], "server", "6.0.0", "Generates a pseudorandom, secure password that can be used to identify ACL users.", genpass),
+    cmd!("acl|getuser", 3, ["admin", "noscript", "loading", "stale"], 0, 0, 0, ["admin", "slow", "dangerous"], "server", "6.0.0", "Lists the ACL rules of a user.", getuser),
+    cmd!("acl|list", 2, ["admin", "noscript", "loading", "stale"], 0, 0, 0, ["admin", "slow", "dangerous"], "server", "6.0.0", "Dumps the effective rules in ACL file format.", list),
+    cmd!("acl|load", 2, ["admin", "noscript", "loading", "stale"], 0, 0, 0, ["admin", "slow", "dangerous"], "server", "6.0.0", "Reloads the rules from the configured ACL file.", load),
+    cmd!("acl|log", -2, ["admin", "noscript", "loading", "stale"], 0, 0, 0, ["admin", "slow", "dangerous"], "server", "6.0.0", "Lists recent security events generated due to ACL rules.", log),
+    cmd!("acl|save", 2, ["admin", "noscript", "loading", "stale"], 0, 0, 0, ["admin", "slow", "dangerous"], "server", "6.0.0", "Saves the effective ACL rules in the configured ACL file.", save),
+    cmd!("acl|setuser", -3, ["admin", "noscript", "loading", "stale"], 0, 0, 0, ["admin", "slow", "dangerous"], "server", "6.0.0", "Creates and modifies an ACL user and its rules.", setuser),
+    cmd!("acl|users", 2, ["admin", "noscript", "loading", "stale"], 0, 0, 0, ["admin", "slow", "dangerous"], "server", "6.0.0", "Lists all ACL users.", users),
+    cmd!("acl|whoami", 2, ["noscript", "loading", "stale"], 0, 0, 0, ["slow"], "server", "6.0.0", "Returns the authenticated username of the current connection.", whoami),
+    cmd!("acl|help", 2, ["loading", "stale"], 0, 0, 0, ["slow"], "server", "6.0.0", "Returns helpful text about the different subcommands.", help),
 ];
 
 /// The ACL container command.

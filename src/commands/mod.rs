@@ -310,6 +310,9 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if propagating {
         crate::aof::propagate::end();
     }
+    if !ctx.conn.user.unrestricted() && spec.has_flag("pubsub") {
+        acl::recheck_subscription(ctx, spec, args);
+    }
     result
 }
 
