@@ -761,14 +761,8 @@ pub static DIRECTIVES: &[Directive] = &[
             }
         },
     },
-    // Herald does not persist yet; these report that truthfully so tools that ask
-    // (redis-benchmark, redis-cli) see a server with persistence off.
-    Directive {
-        name: "save",
-        mutable: false,
-        get: |_| String::new(),
-        set: |_, _| Ok(()),
-    },
+    // No append-only file yet; this reports that truthfully so tools that ask
+    // (redis-benchmark, redis-cli) see a server with the AOF off.
     Directive {
         name: "appendonly",
         mutable: false,

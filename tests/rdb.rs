@@ -408,7 +408,14 @@ async fn save_rules_lastsave_and_info_persistence() {
     }
     let r: redis::RedisResult<()> = redis::cmd("BGSAVE").arg("NOW").query_async(&mut c).await;
     assert!(r.unwrap_err().to_string().contains("syntax error"));
+    // With save rules, FLUSHALL writes the emptied dataset at once (as Redis).
+    let _: () = redis::cmd("FLUSHALL").query_async(&mut c).await.unwrap();
+    let b = server_in(&dir, |_| {}).await;
+    let mut c2 = b.conn().await;
+    let n: i64 = redis::cmd("DBSIZE").query_async(&mut c2).await.unwrap();
+    assert_eq!(n, 0);
     a.server.shutdown().await;
+    b.server.shutdown().await;
 }
 
 #[tokio::test]

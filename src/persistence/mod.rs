@@ -380,10 +380,14 @@ fn reap(shared: &Shared, wait: bool) {
         return;
     }
     let ok = r == child.pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    // A child we stopped ourselves (FLUSHALL, shutdown) is not a failed save, as in Redis.
+    let killed_by_us = libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGUSR1;
     let p = &shared.persistence;
     p.last_bgsave_secs
         .store(child.started.elapsed().as_secs() as i64, Ordering::Relaxed);
-    p.last_bgsave_ok.store(ok, Ordering::Relaxed);
+    if !killed_by_us {
+        p.last_bgsave_ok.store(ok, Ordering::Relaxed);
+    }
     if ok {
         p.saved(child.dirty_at_fork);
         tracing::info!("Background saving terminated with success");
@@ -410,9 +414,13 @@ pub fn kill_bgsave(shared: &Shared) {
     }
 }
 
-/// Waits until no BGSAVE runs (tests, DEBUG); returns at once if none does.
-pub fn wait_bgsave(shared: &Shared) {
-    reap(shared, true);
+/// After FLUSHALL, as Redis's `flushAllDataAndResetRDB`: a running BGSAVE would write the
+/// old data, so it is stopped; with `save` rules the (now empty) snapshot is written at once.
+pub fn after_flushall(shared: &Shared) {
+    kill_bgsave(shared);
+    if !shared.config().rdb.save.is_empty() {
+        let _ = save(shared);
+    }
 }
 
 /// Redis's `serverCron` persistence part, every 100 ms: reap a finished child, start a
