@@ -472,3 +472,29 @@ async fn failed_bgsave_stops_writes_with_misconf() {
     assert_eq!(e.code(), Some("ERR"), "{e}");
     a.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn bgsave_inside_exec_is_scheduled() {
+    let dir = TempDir::new("exec");
+    let a = server_in(&dir, |_| {}).await;
+    let mut c = a.conn().await;
+    let (r,): (String,) = redis::pipe()
+        .atomic()
+        .cmd("SET")
+        .arg("k")
+        .arg("v")
+        .ignore()
+        .cmd("BGSAVE")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(r, "Background saving scheduled");
+    common::eventually("scheduled BGSAVE runs", || async {
+        let info = a.info().await;
+        info_field(&info, "rdb_saves").as_deref() == Some("1")
+            && info_field(&info, "rdb_bgsave_in_progress").as_deref() == Some("0")
+    })
+    .await;
+    assert!(nonempty(&dir.dump()));
+    a.server.shutdown().await;
+}
