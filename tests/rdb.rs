@@ -311,6 +311,11 @@ async fn bgsave_keeps_every_write_acknowledged_before_it() {
         Some("ok"),
         "{info}"
     );
+    let cow: u64 = info_field(&info, "rdb_last_cow_size")
+        .unwrap()
+        .parse()
+        .unwrap();
+    eprintln!("rdb_last_cow_size={cow}");
     let stats: String = redis::cmd("INFO")
         .arg("stats")
         .query_async(&mut c)
