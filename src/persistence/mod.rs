@@ -601,12 +601,13 @@ pub fn on_shutdown(
         tracing::info!("Saving the final RDB snapshot before exiting.");
         save_locked(shared, &mut ks)?;
     }
+    // Stop accepting first, so no client registers after the list below is taken.
+    shared.request_shutdown();
     for c in shared.clients.snapshot() {
         if Some(c.id) != except {
             c.outbox.close(crate::server::outbox::CloseReason::Killed);
         }
     }
-    shared.request_shutdown();
     drop(ks);
     Ok(())
 }
