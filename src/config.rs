@@ -800,14 +800,8 @@ pub static DIRECTIVES: &[Directive] = &[
             }
         },
     },
-    // Herald does not persist yet; these report that truthfully so tools that ask
-    // (redis-benchmark, redis-cli) see a server with persistence off.
-    Directive {
-        name: "save",
-        mutable: false,
-        get: |_| String::new(),
-        set: |_, _| Ok(()),
-    },
+    // No append-only file yet; this reports that truthfully so tools that ask
+    // (redis-benchmark, redis-cli) see a server with the AOF off.
     Directive {
         name: "acl-pubsub-default",
         mutable: true,
@@ -987,6 +981,32 @@ impl Config {
     /// Applies the text of a config file: one directive per line, `#` comments, quoted
     /// arguments as in redis.conf.
     pub fn apply_text(&mut self, text: &str) -> Result<(), ConfigError> {
+        self.apply_file_text(text, &mut false)
+    }
+
+    /// Applies one start-up line (config file or command line). `save` lines accumulate, the
+    /// first one replacing the built-in rules, as in redis-server; `save ""` clears them.
+    fn apply_startup(
+        &mut self,
+        name: &str,
+        args: &[String],
+        save_seen: &mut bool,
+    ) -> Result<(), ConfigError> {
+        if name.eq_ignore_ascii_case("save") && *save_seen {
+            let more =
+                crate::persistence::RdbConfig::parse_save(args).map_err(ConfigError::BadValue)?;
+            if more.is_empty() {
+                self.rdb.save.clear();
+            } else {
+                self.rdb.save.extend(more);
+            }
+            return Ok(());
+        }
+        *save_seen |= name.eq_ignore_ascii_case("save");
+        self.apply(name, args)
+    }
+
+    fn apply_file_text(&mut self, text: &str, save_seen: &mut bool) -> Result<(), ConfigError> {
         for (lineno, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -1002,7 +1022,7 @@ impl Config {
             let Some((name, args)) = words.split_first() else {
                 continue;
             };
-            self.apply(name, args).map_err(|e| {
+            self.apply_startup(name, args, save_seen).map_err(|e| {
                 ConfigError::File(format!(
                     "*** FATAL CONFIG FILE ERROR ***\nline {}: >>> '{}'\n{}",
                     lineno + 1,
@@ -1020,6 +1040,7 @@ impl Config {
         let mut cfg = Config::default();
         // redis-server's built-in snapshot rules (the embeddable default has none).
         cfg.rdb.save = crate::persistence::REDIS_DEFAULT_SAVE.to_vec();
+        let mut save_seen = false;
         let mut rest = args;
         if let Some(first) = rest.first() {
             if !first.starts_with("--") {
@@ -1028,7 +1049,7 @@ impl Config {
                         "Fatal error, can't open config file '{first}': {e}"
                     ))
                 })?;
-                cfg.apply_text(&text)?;
+                cfg.apply_file_text(&text, &mut save_seen)?;
                 rest = &rest[1..];
             }
         }
@@ -1048,7 +1069,7 @@ impl Config {
                 values.push(rest[i].clone());
                 i += 1;
             }
-            cfg.apply(name, &values)
+            cfg.apply_startup(name, &values, &mut save_seen)
                 .map_err(|e| ConfigError::File(format!("Invalid option --{name}: {e}")))?;
         }
         Ok(cfg)
@@ -1066,6 +1087,20 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn save_lines_accumulate_at_startup_as_in_redis() {
+        let c = Config::from_args(&s(&[])).unwrap();
+        assert_eq!(c.rdb.save, vec![(3600, 1), (300, 100), (60, 10000)]);
+        let c = Config::from_args(&s(&["--save", "900", "1", "--save", "300 10"])).unwrap();
+        assert_eq!(c.rdb.save, vec![(900, 1), (300, 10)]);
+        let c = Config::from_args(&s(&["--save", ""])).unwrap();
+        assert!(c.rdb.save.is_empty());
+        let mut c = Config::default();
+        c.apply_text("save 900 1\nsave 60 10000\n").unwrap();
+        assert_eq!(c.rdb.save, vec![(900, 1), (60, 10000)]);
+        assert!(Config::from_args(&s(&["--save", "1"])).is_err());
     }
 
     #[test]

@@ -311,6 +311,11 @@ async fn bgsave_keeps_every_write_acknowledged_before_it() {
         Some("ok"),
         "{info}"
     );
+    let cow: u64 = info_field(&info, "rdb_last_cow_size")
+        .unwrap()
+        .parse()
+        .unwrap();
+    eprintln!("rdb_last_cow_size={cow}");
     let stats: String = redis::cmd("INFO")
         .arg("stats")
         .query_async(&mut c)
@@ -408,7 +413,14 @@ async fn save_rules_lastsave_and_info_persistence() {
     }
     let r: redis::RedisResult<()> = redis::cmd("BGSAVE").arg("NOW").query_async(&mut c).await;
     assert!(r.unwrap_err().to_string().contains("syntax error"));
+    // With save rules, FLUSHALL writes the emptied dataset at once (as Redis).
+    let _: () = redis::cmd("FLUSHALL").query_async(&mut c).await.unwrap();
+    let b = server_in(&dir, |_| {}).await;
+    let mut c2 = b.conn().await;
+    let n: i64 = redis::cmd("DBSIZE").query_async(&mut c2).await.unwrap();
+    assert_eq!(n, 0);
     a.server.shutdown().await;
+    b.server.shutdown().await;
 }
 
 #[tokio::test]
@@ -463,5 +475,31 @@ async fn failed_bgsave_stops_writes_with_misconf() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("ERR"), "{e}");
+    a.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn bgsave_inside_exec_is_scheduled() {
+    let dir = TempDir::new("exec");
+    let a = server_in(&dir, |_| {}).await;
+    let mut c = a.conn().await;
+    let (r,): (String,) = redis::pipe()
+        .atomic()
+        .cmd("SET")
+        .arg("k")
+        .arg("v")
+        .ignore()
+        .cmd("BGSAVE")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(r, "Background saving scheduled");
+    common::eventually("scheduled BGSAVE runs", || async {
+        let info = a.info().await;
+        info_field(&info, "rdb_saves").as_deref() == Some("1")
+            && info_field(&info, "rdb_bgsave_in_progress").as_deref() == Some("0")
+    })
+    .await;
+    assert!(nonempty(&dir.dump()));
     a.server.shutdown().await;
 }

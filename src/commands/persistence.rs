@@ -71,6 +71,12 @@ pub fn bgsave(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         2 if eq_ic(&args[1], "schedule") => true,
         _ => return Err(CmdError::Syntax),
     };
+    // Inside EXEC Redis defers the fork until the transaction is over.
+    if ctx.conn.in_exec {
+        persistence::schedule_bgsave(ctx.shared);
+        ctx.out.simple("Background saving scheduled");
+        return Ok(());
+    }
     if ctx.shared.persistence.bgsave_in_progress() {
         if schedule {
             persistence::schedule_bgsave(ctx.shared);

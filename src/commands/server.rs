@@ -488,6 +488,7 @@ fn flush_mode_ok(args: &[Bytes]) -> CmdResult {
 pub fn flushall(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     flush_mode_ok(args)?;
     ctx.shared.keyspace().clear_all();
+    crate::persistence::after_flushall(ctx.shared);
     ctx.out.ok();
     Ok(())
 }

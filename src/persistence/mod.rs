@@ -126,6 +126,40 @@ struct Child {
     dirty_at_fork: u64,
     tmp: PathBuf,
     target: PathBuf,
+    /// Copy-on-write bytes last measured (`current_cow_size`), their peak, and when sampled.
+    cow: u64,
+    cow_peak: u64,
+    cow_at: Option<Instant>,
+}
+
+/// Bytes of the child's memory no longer shared with the parent (pages either side wrote
+/// since the fork): the `Private_Dirty` total of `/proc/<pid>/smaps_rollup`, which is what
+/// Redis's child reports about itself. `None` where the file is unavailable.
+fn cow_bytes(pid: i32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Private_Dirty:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Samples the running child's copy-on-write size about once a second (reading the page
+/// table summary costs kernel time proportional to the dataset).
+fn sample_cow(shared: &Shared) {
+    let mut slot = shared.persistence.child();
+    let Some(child) = slot.as_mut() else {
+        return;
+    };
+    if child
+        .cow_at
+        .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+    {
+        return;
+    }
+    if let Some(b) = cow_bytes(child.pid) {
+        child.cow = b;
+        child.cow_peak = child.cow_peak.max(b);
+    }
+    child.cow_at = Some(Instant::now());
 }
 
 /// Snapshot state and INFO persistence counters (Redis's `server.lastsave`, `dirty`, ...).
@@ -147,6 +181,8 @@ pub struct State {
     latest_fork_usec: AtomicU64,
     /// Microseconds the keyspace lock was held to start the last BGSAVE (a Herald field).
     latest_bgsave_lock_usec: AtomicU64,
+    /// Peak copy-on-write bytes of the last BGSAVE (`rdb_last_cow_size`).
+    last_cow_size: AtomicU64,
     /// A BGSAVE SCHEDULE waiting for the running one to end.
     scheduled: AtomicBool,
     child: Mutex<Option<Child>>,
@@ -171,6 +207,7 @@ impl State {
             saves: AtomicU64::new(0),
             latest_fork_usec: AtomicU64::new(0),
             latest_bgsave_lock_usec: AtomicU64::new(0),
+            last_cow_size: AtomicU64::new(0),
             scheduled: AtomicBool::new(false),
             child: Mutex::new(None),
             loaded,
@@ -323,6 +360,9 @@ pub fn bgsave(shared: &Shared) -> Result<(), PersistError> {
         dirty_at_fork: dirty,
         tmp,
         target,
+        cow: 0,
+        cow_peak: 0,
+        cow_at: None,
     });
     tracing::info!(pid, fork_usec, "Background saving started");
     Ok(())
@@ -380,10 +420,15 @@ fn reap(shared: &Shared, wait: bool) {
         return;
     }
     let ok = r == child.pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    // A child we stopped ourselves (FLUSHALL, shutdown) is not a failed save, as in Redis.
+    let killed_by_us = libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGUSR1;
     let p = &shared.persistence;
     p.last_bgsave_secs
         .store(child.started.elapsed().as_secs() as i64, Ordering::Relaxed);
-    p.last_bgsave_ok.store(ok, Ordering::Relaxed);
+    p.last_cow_size.store(child.cow_peak, Ordering::Relaxed);
+    if !killed_by_us {
+        p.last_bgsave_ok.store(ok, Ordering::Relaxed);
+    }
     if ok {
         p.saved(child.dirty_at_fork);
         tracing::info!("Background saving terminated with success");
@@ -410,15 +455,20 @@ pub fn kill_bgsave(shared: &Shared) {
     }
 }
 
-/// Waits until no BGSAVE runs (tests, DEBUG); returns at once if none does.
-pub fn wait_bgsave(shared: &Shared) {
-    reap(shared, true);
+/// After FLUSHALL, as Redis's `flushAllDataAndResetRDB`: a running BGSAVE would write the
+/// old data, so it is stopped; with `save` rules the (now empty) snapshot is written at once.
+pub fn after_flushall(shared: &Shared) {
+    kill_bgsave(shared);
+    if !shared.config().rdb.save.is_empty() {
+        let _ = save(shared);
+    }
 }
 
 /// Redis's `serverCron` persistence part, every 100 ms: reap a finished child, start a
 /// scheduled BGSAVE, and apply the `save` rules.
 pub fn cron(shared: &Shared) {
     reap(shared, false);
+    sample_cow(shared);
     let p = &shared.persistence;
     if p.bgsave_in_progress() {
         return;
@@ -552,16 +602,18 @@ pub fn on_shutdown(
         tracing::info!("Saving the final RDB snapshot before exiting.");
         save_locked(shared, &mut ks)?;
     }
-    if shared.aof.feeding() && !shared.aof.flush_and_sync() {
-        tracing::warn!("Error flushing the append only file on shutdown");
-    }
+    // Stop accepting first, so no client registers after the list below is taken.
+    shared.request_shutdown();
     for c in shared.clients.snapshot() {
         if Some(c.id) != except {
             c.outbox.close(crate::server::outbox::CloseReason::Killed);
         }
     }
-    shared.request_shutdown();
     drop(ks);
+    // Outside the keyspace lock (the AOF writer never waits for it, but a rewrite slice may).
+    if shared.aof.feeding() && !shared.aof.flush_and_sync() {
+        tracing::warn!("Error flushing the append only file on shutdown");
+    }
     Ok(())
 }
 
@@ -569,18 +621,25 @@ pub fn on_shutdown(
 pub fn info_section(shared: &Shared) -> String {
     let p = &shared.persistence;
     let child = p.child();
-    let (in_progress, current_secs) = match child.as_ref() {
-        Some(c) => (1, c.started.elapsed().as_secs() as i64),
-        None => (0, -1),
+    let (in_progress, current_secs, cow, cow_peak, cow_age) = match child.as_ref() {
+        Some(c) => (
+            1,
+            c.started.elapsed().as_secs() as i64,
+            c.cow,
+            c.cow_peak,
+            c.cow_at.map_or(0, |t| t.elapsed().as_secs()),
+        ),
+        None => (0, -1, 0, 0, 0),
     };
     drop(child);
     format!(
-        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{in_progress}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\nherald_bgsave_lock_usec:{}\r\n{}",
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:{cow_peak}\r\ncurrent_cow_size:{cow}\r\ncurrent_cow_size_age:{cow_age}\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{in_progress}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\nherald_bgsave_lock_usec:{}\r\n{}",
         changes_since_last_save(shared),
         p.last_save(),
         if p.last_bgsave_ok.load(Ordering::Relaxed) { "ok" } else { "err" },
         p.last_bgsave_secs.load(Ordering::Relaxed),
         p.saves.load(Ordering::Relaxed),
+        p.last_cow_size.load(Ordering::Relaxed),
         p.loaded.expired_skipped,
         p.loaded.keys,
         p.latest_bgsave_lock_usec.load(Ordering::Relaxed),
