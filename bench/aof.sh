@@ -6,12 +6,14 @@
 #
 # Environment:
 #   N=100000          requests per run (the always/unpipelined runs use N/10: one fsync each)
+#   REPS=3            runs per server and setting; the table shows the median
 #   REDIS_SERVER, REDIS_BENCHMARK   binaries to use (default: from PATH)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 N=${N:-100000}
+REPS=${REPS:-3}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_BENCHMARK=${REDIS_BENCHMARK:-redis-benchmark}
 command -v "$REDIS_SERVER" >/dev/null || { echo "aof.sh: redis-server not found" >&2; exit 1; }
@@ -72,19 +74,29 @@ rps() {
         awk -F'","' '/"SET"/ { gsub(/"/, "", $2); print $2 }'
 }
 
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
 declare -A R
 for fsync in everysec always; do
     for pipeline in 16 1; do
         n=$N
         [ "$fsync" = always ] && [ "$pipeline" = 1 ] && n=$((N / 10))
-        # Alternate which server goes first.
-        for kind in herald redis; do
-            start "$kind" "$fsync"
-            rps "$PORT" "$pipeline" "$n" >/dev/null   # warm-up
-            R[$kind,$fsync,$pipeline]=$(rps "$PORT" "$pipeline" "$n")
-            stop
+        declare -A S=([herald]="" [redis]="")
+        for rep in $(seq 1 "$REPS"); do
+            # Alternate which server goes first.
+            order="herald redis"
+            [ $((rep % 2)) = 0 ] && order="redis herald"
+            for kind in $order; do
+                start "$kind" "$fsync"
+                rps "$PORT" "$pipeline" "$((n / 5))" >/dev/null   # warm-up
+                S[$kind]+="$(rps "$PORT" "$pipeline" "$n") "
+                stop
+            done
         done
-        echo "aof.sh: appendfsync $fsync -P $pipeline: herald ${R[herald,$fsync,$pipeline]} redis ${R[redis,$fsync,$pipeline]}" >&2
+        for kind in herald redis; do
+            R[$kind,$fsync,$pipeline]=$(echo "${S[$kind]}" | tr ' ' '\n' | grep . | median)
+        done
+        echo "aof.sh: appendfsync $fsync -P $pipeline: herald ${S[herald]}/ redis ${S[redis]}" >&2
     done
 done
 
@@ -94,7 +106,7 @@ OUT="bench/results/aof-$(date -u +%Y-%m-%d-%H%M).md"
     echo "# SET throughput with the AOF on: Herald vs Redis"
     echo
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $(nproc) cores, $("$REDIS_SERVER" --version | awk '{print $3}')."
-    echo "redis-benchmark -t set -c 50 -r 100000 (n=$N; always without pipelining n=$((N / 10))); each server in a fresh directory, rewrites off."
+    echo "redis-benchmark -t set -c 50 -r 100000 (n=$N; always without pipelining n=$((N / 10))); each server in a fresh directory on the same disk, rewrites off; median of $REPS runs per cell, servers alternating."
     echo
     echo "| appendfsync | pipeline | Herald req/s | Redis req/s | Herald / Redis |"
     echo "| --- | --- | --- | --- | --- |"
