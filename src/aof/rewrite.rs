@@ -330,6 +330,7 @@ fn write_and_switch(
 
     // The switch: nothing else runs meanwhile.
     let _gate = shared.exec_gate_exclusive();
+    let switch_started = Instant::now();
     let mut ks = shared.keyspace();
     if !shared.aof.rewrite_wanted() {
         return Err(AofError::Cancelled);
@@ -369,6 +370,10 @@ fn write_and_switch(
         shared.aof.install_file(new);
     }
     drop(ks);
+    tracing::info!(
+        "AOF rewrite: the switch to the new file held clients for {:.1} ms",
+        switch_started.elapsed().as_secs_f64() * 1000.0
+    );
     Ok(())
 }
 
