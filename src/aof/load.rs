@@ -309,3 +309,55 @@ pub fn check_file(path: &Path, fix: bool) -> Result<bool, AofError> {
     );
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn file(cmds: &[Vec<Vec<u8>>]) -> (Vec<u8>, Vec<usize>) {
+        let mut out = Vec::new();
+        let mut ends = vec![0];
+        for c in cmds {
+            super::super::encode_command(&mut out, c);
+            ends.push(out.len());
+        }
+        (out, ends)
+    }
+
+    proptest! {
+        /// Every prefix of a valid file is valid (cut at a command boundary) or truncated, and
+        /// its valid part ends at the last complete command: a torn write never looks like
+        /// corruption.
+        #[test]
+        fn every_prefix_is_valid_or_truncated(
+            cmds in prop::collection::vec(
+                prop::collection::vec(prop::collection::vec(any::<u8>(), 0..20), 1..5),
+                1..6,
+            ),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let (data, ends) = file(&cmds);
+            let n = cut.index(data.len() + 1);
+            let scan = check(&Bytes::copy_from_slice(&data[..n]));
+            let last = *ends.iter().filter(|&&e| e <= n).max().unwrap_or(&0);
+            prop_assert_eq!(scan.ok_up_to, last as u64);
+            match scan.problem {
+                None => prop_assert!(ends.contains(&n)),
+                Some((_, p)) => prop_assert_eq!(p, Problem::Truncated),
+            }
+        }
+    }
+
+    #[test]
+    fn a_transaction_without_exec_is_truncated_before_its_multi() {
+        let (data, ends) = file(&[
+            vec![b"SET".to_vec(), b"a".to_vec(), b"1".to_vec()],
+            vec![b"MULTI".to_vec()],
+            vec![b"SET".to_vec(), b"b".to_vec(), b"2".to_vec()],
+        ]);
+        let scan = check(&Bytes::from(data));
+        assert_eq!(scan.ok_up_to, ends[1] as u64);
+        assert_eq!(scan.problem.map(|p| p.1), Some(Problem::Truncated));
+    }
+}

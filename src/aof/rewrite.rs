@@ -9,25 +9,29 @@
 //! 2. Each database is dumped into a temporary file in slices of about a millisecond under the
 //!    lock, walking it with SCAN's cursor (which returns every key present for the whole walk;
 //!    a key met twice is dumped once).
-//! 3. The temporary file is fsynced, then, holding the exec gate exclusively and the keyspace
-//!    lock, the keys that changed since step 1 are written again as `DEL key` plus their
-//!    current state (a database that changed wholesale as `FLUSHDB` plus all its keys), the
+//! 3. Catch-up rounds: the changes recorded so far are taken (and recording starts afresh),
+//!    and the keys that changed are written again, in lock slices, as `DEL key` plus their
+//!    current state (a database that changed wholesale as `FLUSHDB` plus a new dump of it),
+//!    until a round saw fewer than [`SWITCH_AT_MOST`] changed keys.
+//! 4. The temporary file is fsynced, then, holding the exec gate exclusively and the keyspace
+//!    lock, the keys that changed during the last round are written again the same way, the
 //!    file is fsynced, renamed over the AOF, the directory fsynced, and the AOF writer switched
 //!    to it, dropping the records it had not written yet for the old file.
 //!
 //! Why this is exact: a key that never changed after step 1 has the same value in every slice,
 //! so its dump is its current state. Every other key was touched, so the file ends with its
-//! current state after a DEL that discards whatever an earlier slice dumped. Keys created or
-//! deleted during the walk were touched too. Step 3 runs with no command in flight (the exec
-//! gate excludes both transactions and single commands), and everything the old file had
-//! pending is part of the state written, so the switch loses and repeats nothing. Its cost
-//! under the lock is proportional to the keys written during the rewrite (as Redis's final
-//! rewrite-buffer flush was).
+//! current state after a DEL that discards whatever was dumped of it before: a key re-dumped in
+//! a round either stays unchanged afterwards (the re-dump is its current state) or is recorded
+//! again and re-dumped later. Keys created or deleted during the walk were touched too. Step 4
+//! runs with no command in flight (the exec gate excludes both transactions and single
+//! commands), and everything the old file had pending is part of the state written, so the
+//! switch loses and repeats nothing. Its cost under the lock is proportional to the keys
+//! written during the last catch-up round, not during the whole rewrite.
 
 use super::{encode_command, int_arg, lock, open_append, AofError, Core};
 use crate::server::Shared;
 use crate::storage::hash::FieldTtl;
-use crate::storage::{now_ms, Entry, Value};
+use crate::storage::{now_ms, Db, Entry, Value};
 use bytes::Bytes;
 use std::collections::HashSet;
 use std::io::Write;
@@ -41,6 +45,12 @@ use std::time::{Duration, Instant};
 const ITEMS_PER_CMD: usize = 64;
 /// An automatic rewrite is not retried sooner than this after a failure (Redis waits too).
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(60);
+/// Catch-up rounds at most before the switch.
+const CATCH_UP_ROUNDS: usize = 8;
+/// The switch happens once a round saw fewer changed keys than this.
+const SWITCH_AT_MOST: usize = 1000;
+/// Changed keys re-dumped per hold of the keyspace lock in a catch-up round.
+const KEYS_PER_SLICE: usize = 256;
 /// Longest hold of the keyspace lock while dumping.
 const SLICE: Duration = Duration::from_millis(1);
 
@@ -200,6 +210,111 @@ fn run(shared: &Arc<Shared>) -> Result<(), AofError> {
     result
 }
 
+/// Dumps database `dbi` into `file` in lock slices of about [`SLICE`], walking it with SCAN's
+/// cursor (a key met twice is dumped once).
+fn dump_db(
+    shared: &Shared,
+    dbi: usize,
+    file: &mut std::fs::File,
+    temp: &Path,
+) -> Result<(), AofError> {
+    let mut chunk = Vec::new();
+    let mut dumped: HashSet<Bytes> = HashSet::new();
+    let mut cursor = 0u64;
+    let mut selected = false;
+    loop {
+        {
+            let ks = shared.keyspace();
+            let Some(db) = ks.db_ref(dbi) else {
+                return Ok(());
+            };
+            let t = Instant::now();
+            let now = now_ms();
+            loop {
+                let (next, keys) = db.scan(cursor, 64);
+                for k in keys {
+                    let Some(e) = db.entry_ref(&k) else { continue };
+                    if !dumped.insert(k.clone()) {
+                        continue;
+                    }
+                    if !selected {
+                        select(&mut chunk, dbi);
+                        selected = true;
+                    }
+                    dump_entry(&mut chunk, &k, e, now);
+                }
+                cursor = next;
+                if cursor == 0 || t.elapsed() >= SLICE {
+                    break;
+                }
+            }
+        }
+        file.write_all(&chunk).map_err(io("can't write", temp))?;
+        chunk.clear();
+        if !shared.aof.rewrite_wanted() {
+            return Err(AofError::Cancelled);
+        }
+        if cursor == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// `DEL key` plus the current state of each key (the keys that changed while a dump ran).
+fn redump_keys<'a>(out: &mut Vec<u8>, db: &Db, keys: impl Iterator<Item = &'a Bytes>, now: i64) {
+    for k in keys {
+        encode_command(out, &[&b"DEL"[..], k]);
+        if let Some(e) = db.entry_ref(k) {
+            dump_entry(out, k, e, now);
+        }
+    }
+}
+
+/// Catch-up rounds before the exclusive switch: re-dumps what changed during the previous
+/// round (in lock slices, tracking changes afresh), until little is left, so that the switch,
+/// which holds every client off, only writes what changed during the last round.
+fn catch_up(shared: &Shared, file: &mut std::fs::File, temp: &Path) -> Result<(), AofError> {
+    for _ in 0..CATCH_UP_ROUNDS {
+        let changes = {
+            let mut ks = shared.keyspace();
+            let c = ks.take_changes();
+            ks.start_change_tracking();
+            c
+        };
+        let mut changed = 0usize;
+        for (dbi, ch) in changes.into_iter().enumerate() {
+            if ch.all {
+                changed += SWITCH_AT_MOST;
+                let mut head = Vec::new();
+                select(&mut head, dbi);
+                encode_command(&mut head, &[b"FLUSHDB"]);
+                file.write_all(&head).map_err(io("can't write", temp))?;
+                dump_db(shared, dbi, file, temp)?;
+                continue;
+            }
+            changed += ch.keys.len();
+            let keys: Vec<Bytes> = ch.keys.into_iter().collect();
+            for part in keys.chunks(KEYS_PER_SLICE) {
+                let mut chunk = Vec::new();
+                select(&mut chunk, dbi);
+                {
+                    let ks = shared.keyspace();
+                    let Some(db) = ks.db_ref(dbi) else { break };
+                    redump_keys(&mut chunk, db, part.iter(), now_ms());
+                }
+                file.write_all(&chunk).map_err(io("can't write", temp))?;
+            }
+            if !shared.aof.rewrite_wanted() {
+                return Err(AofError::Cancelled);
+            }
+        }
+        if changed < SWITCH_AT_MOST {
+            break;
+        }
+    }
+    Ok(())
+}
+
 fn write_and_switch(
     shared: &Arc<Shared>,
     path: &Path,
@@ -208,52 +323,16 @@ fn write_and_switch(
 ) -> Result<(), AofError> {
     let mut file = std::fs::File::create(temp).map_err(io("can't create", temp))?;
     let ndb = shared.keyspace().len();
-    let mut chunk = Vec::new();
     for dbi in 0..ndb {
-        let mut dumped: HashSet<Bytes> = HashSet::new();
-        let mut cursor = 0u64;
-        let mut selected = false;
-        loop {
-            {
-                let ks = shared.keyspace();
-                let Some(db) = ks.db_ref(dbi) else {
-                    break;
-                };
-                let t = Instant::now();
-                let now = now_ms();
-                loop {
-                    let (next, keys) = db.scan(cursor, 64);
-                    for k in keys {
-                        let Some(e) = db.entry_ref(&k) else { continue };
-                        if !dumped.insert(k.clone()) {
-                            continue;
-                        }
-                        if !selected {
-                            select(&mut chunk, dbi);
-                            selected = true;
-                        }
-                        dump_entry(&mut chunk, &k, e, now);
-                    }
-                    cursor = next;
-                    if cursor == 0 || t.elapsed() >= SLICE {
-                        break;
-                    }
-                }
-            }
-            file.write_all(&chunk).map_err(io("can't write", temp))?;
-            chunk.clear();
-            if !shared.aof.rewrite_wanted() {
-                return Err(AofError::Cancelled);
-            }
-            if cursor == 0 {
-                break;
-            }
-        }
+        dump_db(shared, dbi, &mut file, temp)?;
     }
+    catch_up(shared, &mut file, temp)?;
+    let mut chunk = Vec::new();
     file.sync_data().map_err(io("can't fsync", temp))?;
 
     // The switch: nothing else runs meanwhile.
     let _gate = shared.exec_gate_exclusive();
+    let switch_started = Instant::now();
     let mut ks = shared.keyspace();
     if !shared.aof.rewrite_wanted() {
         return Err(AofError::Cancelled);
@@ -274,12 +353,7 @@ fn write_and_switch(
                 dump_entry(&mut chunk, k, e, now);
             }
         } else {
-            for k in &ch.keys {
-                encode_command(&mut chunk, &[&b"DEL"[..], k]);
-                if let Some(e) = db.entry_ref(k) {
-                    dump_entry(&mut chunk, k, e, now);
-                }
-            }
+            redump_keys(&mut chunk, db, ch.keys.iter(), now);
         }
     }
     file.write_all(&chunk).map_err(io("can't write", temp))?;
@@ -298,6 +372,10 @@ fn write_and_switch(
         shared.aof.install_file(new);
     }
     drop(ks);
+    tracing::info!(
+        "AOF rewrite: the switch to the new file held clients for {:.1} ms",
+        switch_started.elapsed().as_secs_f64() * 1000.0
+    );
     Ok(())
 }
 

@@ -15,7 +15,7 @@ const TICK: Duration = Duration::from_secs(1);
 /// Writes everything pending to the file, fsyncing after it if `sync` (or if the policy says
 /// so). Returns false if a write failed (the data is kept and retried).
 pub(super) fn flush(core: &Core, sync: bool) -> bool {
-    let _w = lock(&core.write_lock);
+    let order = lock(&core.write_lock);
     let (data, file, end) = {
         let mut f = lock(&core.feed);
         let Some(file) = f.file.clone() else {
@@ -44,6 +44,9 @@ pub(super) fn flush(core: &Core, sync: bool) -> bool {
             .current_size
             .fetch_add(data.len() as u64, Ordering::Relaxed);
     }
+    // The fsync needs no ordering with later writes (it covers at least this chunk), and must
+    // not hold a rewrite's switch to a new file back.
+    drop(order);
     let policy = core.policy();
     if sync || policy == FsyncPolicy::Always {
         fsync(core, &file, end);
@@ -54,12 +57,14 @@ pub(super) fn flush(core: &Core, sync: bool) -> bool {
 }
 
 fn fsync(core: &Core, file: &File, end: u64) {
+    // Cleared first: a write that lands during the fsync sets it again.
+    lock(&core.feed).unsynced = false;
     match file.sync_data() {
         Ok(()) => {
-            lock(&core.feed).unsynced = false;
             core.synced.send_modify(|s| *s = (*s).max(end));
         }
         Err(e) => {
+            lock(&core.feed).unsynced = true;
             core.stats.last_write_ok.store(false, Ordering::Relaxed);
             tracing::warn!("error fsyncing the AOF: {e}");
         }
