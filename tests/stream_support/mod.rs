@@ -64,6 +64,7 @@ pub fn stream_dataset() -> Vec<String> {
     c.push("XADD s:empty MAXLEN 0 5-5 a b".into());
     c.push("XGROUP CREATE s:empty ge $".into());
     c.push("XGROUP CREATECONSUMER s:empty ge dave".into());
+    c.push("XGROUP CREATE s:mk g $ MKSTREAM".into());
     c.push("XADD s:setid 1-1 f v".into());
     c.push("XDEL s:setid 1-1".into());
     c.push("XSETID s:setid 9-9 ENTRIESADDED 50 MAXDELETEDID 8-0".into());
