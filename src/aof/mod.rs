@@ -21,6 +21,7 @@
 pub mod load;
 pub mod propagate;
 pub mod rewrite;
+pub mod stream;
 mod writer;
 
 use crate::config::Config;

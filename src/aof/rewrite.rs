@@ -127,8 +127,7 @@ pub fn dump_entry(out: &mut Vec<u8>, key: &[u8], e: &Entry, now: i64) {
         return;
     }
     match &e.value {
-        // Written by the stream persistence work (see aof/stream.rs once it lands).
-        Value::Stream(_) => {}
+        Value::Stream(st) => super::stream::dump(out, key, st),
         Value::String(v) => encode_command(out, &[&b"SET"[..], key, v]),
         Value::List(l) => batched(out, b"RPUSH", key, l.iter().map(|i| vec![i.to_vec()])),
         Value::Set(s) => batched(

@@ -221,7 +221,7 @@ impl BlockedCommand {
 
 /// Records what a (blocking) pop did in the AOF as its plain form: inside the command's own
 /// run, as the command's rewrite; when served later by another client's push, directly.
-fn propagate_effect(shared: &Shared, dbi: usize, args: &[&[u8]]) {
+pub(crate) fn propagate_effect(shared: &Shared, dbi: usize, args: &[&[u8]]) {
     if crate::aof::propagate::active() {
         crate::aof::propagate::rewrite(args);
     } else {

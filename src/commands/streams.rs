@@ -333,6 +333,78 @@ fn too_small() -> CmdError {
     err("The ID specified in XADD is equal or smaller than the target stream top item")
 }
 
+/// The arguments of XADD/XTRIM up to `end` (XADD's ID) as propagated after an approximate
+/// trim (Redis's `streamRewriteApproxSpecifier` and `streamRewriteTrimArgument`): `~` becomes
+/// `=` with the threshold the trim reached (the length, or the first ID left), and LIMIT,
+/// which only `~` allows, is dropped; so replaying removes exactly what was removed.
+fn exact_trim_args(args: &[Bytes], end: usize, s: &Stream) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = args[..2].iter().map(|a| a.to_vec()).collect();
+    let mut i = 2;
+    while i < end {
+        let a = &args[i];
+        if (eq_ic(a, "maxlen") || eq_ic(a, "minid")) && i + 2 < end && args[i + 1].as_ref() == b"~"
+        {
+            let reached = if eq_ic(a, "maxlen") {
+                s.len().to_string()
+            } else {
+                s.edge_id(false).unwrap_or(StreamId::MAX).to_string()
+            };
+            out.extend([a.to_vec(), b"=".to_vec(), reached.into_bytes()]);
+            i += 3;
+        } else if eq_ic(a, "limit") && i + 1 < end {
+            i += 2;
+        } else {
+            out.push(a.to_vec());
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Propagates what a group operation (XREADGROUP, XCLAIM, XAUTOCLAIM) did instead of its
+/// text, as Redis does: the consumer's creation, for each entry in `ids` an exact XCLAIM if it
+/// is pending (XACK if it left the PEL), and the group's position if it moved.
+#[allow(clippy::too_many_arguments)]
+fn propagate_group_effect(
+    shared: &Shared,
+    dbi: usize,
+    key: &[u8],
+    name: &[u8],
+    g: &ConsumerGroup,
+    created: Option<&[u8]>,
+    ids: &[StreamId],
+    old_position: (StreamId, Option<u64>),
+) {
+    use crate::aof::stream as aof;
+    if !shared.aof.feeding() {
+        return;
+    }
+    if crate::aof::propagate::active() {
+        crate::aof::propagate::suppress();
+    }
+    let emit = |args: &[Vec<u8>]| {
+        let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        super::blocking::propagate_effect(shared, dbi, &args);
+    };
+    if let Some(consumer) = created {
+        emit(&aof::create_consumer(key, name, consumer));
+    }
+    for &id in ids {
+        match g.pel.get(&id) {
+            Some(p) => emit(&aof::xclaim(key, name, id, p, Some(g.last_id))),
+            None => emit(&[
+                b"XACK".to_vec(),
+                key.to_vec(),
+                name.to_vec(),
+                id.to_string().into_bytes(),
+            ]),
+        }
+    }
+    if (g.last_id, g.entries_read) != old_position {
+        emit(&aof::group_setid(key, name, g));
+    }
+}
+
 /// XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value ...
 pub fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let chunks = chunk_limits(ctx);
@@ -370,6 +442,13 @@ pub fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     s.append(id, &fields, chunks);
     bulk_id(ctx.out, id);
     let trimmed = parsed.trim.is_some_and(|t| s.trim(t) > 0);
+    let approx = parsed.trim.is_some_and(|t| t.approx);
+    if crate::aof::propagate::active() && (approx || !matches!(parsed.id, Some((_, true)))) {
+        let mut rewritten = exact_trim_args(args, parsed.id_pos, s);
+        rewritten.push(id.to_string().into_bytes());
+        rewritten.extend(args[field_pos..].iter().map(|a| a.to_vec()));
+        crate::aof::propagate::rewrite(&rewritten);
+    }
     db.touch(key);
     event(ctx, "xadd", key);
     if trimmed {
@@ -391,6 +470,9 @@ pub fn xtrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     let parsed = parse_add_trim(args, false, chunks)?;
     let deleted = parsed.trim.map_or(0, |t| s.trim(t));
+    if deleted > 0 && parsed.trim.is_some_and(|t| t.approx) {
+        crate::aof::propagate::rewrite(&exact_trim_args(args, args.len(), s));
+    }
     if deleted > 0 {
         db.touch(key);
         event(ctx, "xtrim", key);
@@ -584,6 +666,8 @@ impl StreamRead {
                     dbi,
                 );
             }
+            let old_position = (group.last_id, group.entries_read);
+            let mut ids = Vec::new();
             let serve = match from {
                 ReadFrom::After(_) => true,
                 ReadFrom::New => s.edge_id(true).is_some_and(|last| last > group.last_id),
@@ -594,7 +678,7 @@ impl StreamRead {
                     body.array(2);
                 }
                 body.bulk(key);
-                match from {
+                ids = match from {
                     ReadFrom::After(after) => reply_history(
                         &mut body,
                         s,
@@ -613,8 +697,18 @@ impl StreamRead {
                         self.noack,
                         now,
                     ),
-                }
+                };
             }
+            propagate_group_effect(
+                shared,
+                dbi,
+                key,
+                group_name,
+                &group,
+                created.then_some(consumer_name.as_ref()),
+                &ids,
+                old_position,
+            );
             s.groups.insert(group_name.clone(), group);
             if serve || created {
                 db.touch(key);
@@ -658,10 +752,10 @@ fn deliver_new(
     count: u64,
     noack: bool,
     now: i64,
-) {
+) -> Vec<StreamId> {
     let Some(start) = g.last_id.incr() else {
         out.array(0);
-        return;
+        return Vec::new();
     };
     let mut ids = Vec::new();
     let mut body = ReplyBuf::new(out.protocol());
@@ -685,6 +779,11 @@ fn deliver_new(
     }
     out.array(ids.len());
     out.raw(&body.take());
+    if noack {
+        Vec::new()
+    } else {
+        ids
+    }
 }
 
 /// XREADGROUP with an ID: the consumer's own pending entries after it (a deleted entry shows
@@ -697,10 +796,10 @@ fn reply_history(
     after: StreamId,
     count: u64,
     now: i64,
-) {
+) -> Vec<StreamId> {
     let Some(start) = after.incr() else {
         out.array(0);
-        return;
+        return Vec::new();
     };
     let ids: Vec<StreamId> = g
         .consumers
@@ -718,11 +817,13 @@ fn reply_history(
         })
         .unwrap_or_default();
     out.array(ids.len());
+    let mut redelivered = Vec::with_capacity(ids.len());
     for id in ids {
         if reply_one(out, s, id) {
             if let Some(p) = g.pel.get_mut(&id) {
                 p.delivery_time = now;
                 p.delivery_count += 1;
+                redelivered.push(id);
             }
         } else {
             out.array(2);
@@ -730,6 +831,7 @@ fn reply_history(
             out.null_array();
         }
     }
+    redelivered
 }
 
 /// A parsed XREAD/XREADGROUP with its BLOCK timeout (ms; `None` without BLOCK).
@@ -950,10 +1052,14 @@ pub fn xgroup(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                     "BUSYGROUP Consumer Group name already exists".into(),
                 ));
             }
-            s.groups.insert(
-                Bytes::copy_from_slice(group),
-                ConsumerGroup::new(id, entries_read),
-            );
+            let g = ConsumerGroup::new(id, entries_read);
+            if args[4].as_ref() == b"$" {
+                // Propagated with the ID `$` stood for.
+                let mut exact: Vec<Vec<u8>> = args.iter().map(|a| a.to_vec()).collect();
+                exact[4] = id.to_string().into_bytes();
+                crate::aof::propagate::rewrite(&exact);
+            }
+            s.groups.insert(Bytes::copy_from_slice(group), g);
             db.touch(key);
             ctx.out.ok();
             event(ctx, "xgroup-create", key);
@@ -1232,13 +1338,16 @@ pub fn xclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let Some(mut g) = group else {
         return Err(nogroup(key, &args[2]));
     };
+    let old_position = (g.last_id, g.entries_read);
     if last_id > g.last_id {
         g.last_id = last_id;
     }
     let consumer = Bytes::copy_from_slice(&args[3]);
     let mut body = ReplyBuf::new(ctx.out.protocol());
     let mut n = 0usize;
+    let mut touched = Vec::with_capacity(ids.len());
     for id in ids {
+        touched.push(id);
         if !s.contains(id) {
             // The entry is gone: drop it from the PEL.
             g.ack(id);
@@ -1269,6 +1378,17 @@ pub fn xclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             c.active_time = now;
         }
     }
+    touched.retain(|id| g.pel.get(id).is_none_or(|p| p.consumer == consumer));
+    propagate_group_effect(
+        ctx.shared,
+        ctx.conn.db,
+        key,
+        &args[2],
+        &g,
+        created.then_some(args[3].as_ref()),
+        &touched,
+        old_position,
+    );
     s.groups.insert(args[2].clone(), g);
     db.touch(key);
     if created {
@@ -1323,6 +1443,8 @@ pub fn xautoclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut body = ReplyBuf::new(ctx.out.protocol());
     let mut claimed = 0usize;
     let mut deleted = Vec::new();
+    let mut touched = Vec::new();
+    let old_position = (g.last_id, g.entries_read);
     let mut cursor = Some(start);
     while attempts > 0 && count > 0 {
         attempts -= 1;
@@ -1346,6 +1468,7 @@ pub fn xautoclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         let n = if justid { old_count } else { old_count + 1 };
         g.assign(id, &consumer, now, n);
+        touched.push(id);
         if justid {
             bulk_id(&mut body, id);
         } else {
@@ -1360,6 +1483,17 @@ pub fn xautoclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let next = cursor
         .and_then(|c| g.pel.range(c..).next().map(|(id, _)| *id))
         .unwrap_or(StreamId::MIN);
+    touched.extend(&deleted);
+    propagate_group_effect(
+        ctx.shared,
+        ctx.conn.db,
+        key,
+        &args[2],
+        &g,
+        created.then_some(args[3].as_ref()),
+        &touched,
+        old_position,
+    );
     s.groups.insert(args[2].clone(), g);
     db.touch(key);
     if created {

@@ -5,6 +5,7 @@
 
 pub mod encoding;
 pub mod read;
+mod stream;
 pub mod write;
 
 pub use read::{load_bytes, load_file, LoadStats, RdbError};

@@ -42,15 +42,15 @@ pub struct LoadStats {
     pub aux: Vec<(String, String)>,
 }
 
-type R<T> = Result<T, RdbError>;
+pub(super) type R<T> = Result<T, RdbError>;
 
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     buf: &'a [u8],
-    pos: usize,
+    pub(super) pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn err<T>(&self, at: usize, what: impl Into<String>) -> R<T> {
+    pub(super) fn err<T>(&self, at: usize, what: impl Into<String>) -> R<T> {
         Err(RdbError {
             offset: at as u64,
             what: what.into(),
@@ -81,7 +81,7 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
 
-    fn array<const N: usize>(&mut self) -> R<[u8; N]> {
+    pub(super) fn array<const N: usize>(&mut self) -> R<[u8; N]> {
         let mut a = [0u8; N];
         a.copy_from_slice(self.take(N)?);
         Ok(a)
@@ -102,7 +102,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn len(&mut self) -> R<u64> {
+    pub(super) fn len(&mut self) -> R<u64> {
         let at = self.pos;
         match self.len_or_enc()? {
             (n, false) => Ok(n),
@@ -112,7 +112,7 @@ impl<'a> Reader<'a> {
 
     /// A count of items each at least `min_bytes` long: bounded by what the file can hold,
     /// so a corrupt count cannot make us reserve huge memory.
-    fn count(&mut self, min_bytes: usize) -> R<usize> {
+    pub(super) fn count(&mut self, min_bytes: usize) -> R<usize> {
         let at = self.pos;
         let n = self.len()?;
         let left = (self.buf.len() - self.pos) as u64;
@@ -122,7 +122,7 @@ impl<'a> Reader<'a> {
         Ok(n as usize)
     }
 
-    fn string(&mut self) -> R<Cow<'a, [u8]>> {
+    pub(super) fn string(&mut self) -> R<Cow<'a, [u8]>> {
         let at = self.pos;
         let (n, enc) = self.len_or_enc()?;
         if !enc {
@@ -151,7 +151,7 @@ impl<'a> Reader<'a> {
         Ok(Cow::Owned(int.to_string().into_bytes()))
     }
 
-    fn bytes(&mut self) -> R<Bytes> {
+    pub(super) fn bytes(&mut self) -> R<Bytes> {
         Ok(match self.string()? {
             Cow::Borrowed(b) => Bytes::copy_from_slice(b),
             Cow::Owned(v) => Bytes::from(v),
@@ -517,6 +517,9 @@ fn read_value(
             }
             return make_hash(fields, lim, now).or_else(&bad);
         }
+        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => {
+            r.stream(ty, key)?
+        }
         TYPE_HASH_ZIPMAP => {
             let blob = r.string()?;
             let Some(pairs) = zipmap_pairs(&blob) else {
@@ -879,11 +882,9 @@ mod tests {
 
     #[test]
     fn errors_name_what_and_where() {
-        let e = load(10, &key(TYPE_STREAM_LISTPACKS_3, "st", &[]))
-            .err()
-            .unwrap();
+        let e = load(10, &key(TYPE_MODULE_2, "md", &[])).err().unwrap();
         assert_eq!(e.offset, 11);
-        assert!(e.what.contains("stream"), "{e}");
+        assert!(e.what.contains("module"), "{e}");
         let dup = [
             key(TYPE_STRING, "k", &s(b"1")),
             key(TYPE_STRING, "k", &s(b"2")),

@@ -45,7 +45,7 @@ impl<W: Write> RdbWriter<W> {
         }
     }
 
-    fn raw(&mut self, b: &[u8]) -> io::Result<()> {
+    pub(super) fn raw(&mut self, b: &[u8]) -> io::Result<()> {
         if self.opts.checksum {
             self.crc = crc64::update(self.crc, b);
         }
@@ -53,12 +53,12 @@ impl<W: Write> RdbWriter<W> {
         self.out.write_all(b)
     }
 
-    fn byte(&mut self, b: u8) -> io::Result<()> {
+    pub(super) fn byte(&mut self, b: u8) -> io::Result<()> {
         self.raw(&[b])
     }
 
     /// A length in Redis's variable-size form.
-    fn len(&mut self, n: u64) -> io::Result<()> {
+    pub(super) fn len(&mut self, n: u64) -> io::Result<()> {
         if n < 1 << 6 {
             self.byte(n as u8)
         } else if n < 1 << 14 {
@@ -73,7 +73,7 @@ impl<W: Write> RdbWriter<W> {
     }
 
     /// A string, integer-encoded or LZF-compressed where Redis would do so.
-    fn string(&mut self, s: &[u8]) -> io::Result<()> {
+    pub(super) fn string(&mut self, s: &[u8]) -> io::Result<()> {
         if s.len() <= 11 {
             if let Some(v) = crate::storage::list::lp_int(s) {
                 if let Ok(v) = i8::try_from(v) {
@@ -153,10 +153,7 @@ impl<W: Write> RdbWriter<W> {
             Value::Set(s) => self.set(key, s),
             Value::ZSet(z) => self.zset(key, z),
             Value::Hash(h) => self.hash(key, h),
-            Value::Stream(_) => Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "streams are not written to RDB yet",
-            )),
+            Value::Stream(st) => self.stream(key, st),
         }
     }
 
