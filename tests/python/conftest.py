@@ -79,15 +79,16 @@ def stop_process(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
-def start_herald(log_path: Path) -> tuple[subprocess.Popen, int]:
-    """Starts herald-server on a port of its choosing and returns (process, port)."""
+def start_herald(log_path: Path, extra_args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, int]:
+    """Starts herald-server on a port of its choosing (with ``extra_args``, e.g. TLS
+    directives) and returns (process, port)."""
     if not HERALD_BIN.exists():
         raise RuntimeError(f"{HERALD_BIN} not found: run `cargo build --release --bins` first")
     log = open(log_path, "wb")
     env = dict(os.environ, NO_COLOR="1")
     env.pop("HERALD_LOG", None)
     proc = subprocess.Popen(
-        [str(HERALD_BIN), "--port", "0", "--bind", "127.0.0.1"],
+        [str(HERALD_BIN), "--port", "0", "--bind", "127.0.0.1", *extra_args],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
