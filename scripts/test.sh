@@ -58,6 +58,9 @@ else
     apt_install redis-server redis-tools
 fi
 
+# The Python TLS tests make their certificates with the openssl CLI.
+command -v openssl >/dev/null 2>&1 || apt_install openssl
+
 if [ -z "$(command -v cargo || true)" ] && [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
 fi

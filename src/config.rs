@@ -98,6 +98,8 @@ pub struct Config {
     pub rdb: crate::persistence::RdbConfig,
     /// The append-only file directives.
     pub aof: crate::aof::AofConfig,
+    /// The `tls-*` directives.
+    pub tls: crate::tls::TlsSettings,
 }
 
 /// What to do when `maxmemory` is reached (`maxmemory-policy`), with Redis's names.
@@ -258,6 +260,7 @@ impl Default for Config {
             lfu_decay_time: 1,
             rdb: crate::persistence::RdbConfig::default(),
             aof: crate::aof::AofConfig::default(),
+            tls: Default::default(),
         }
     }
 }
@@ -449,6 +452,72 @@ pub static DIRECTIVES: &[Directive] = &[
         get: |c| c.maxclients.to_string(),
         set: |c, a| {
             c.maxclients = bounded(a, 1, UINT_MAX)? as usize;
+            Ok(())
+        },
+    },
+    // TLS. A CONFIG SET of these reloads the certificates for new connections (see
+    // `commands::server::config_set`); the listener itself is set up at start.
+    Directive {
+        name: "tls-port",
+        mutable: false,
+        get: |c| c.tls.port.to_string(),
+        set: |c, a| {
+            c.tls.port = bounded(a, 0, 65535)? as u16;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tls-cert-file",
+        mutable: true,
+        get: |c| c.tls.cert_file.clone(),
+        set: |c, a| {
+            c.tls.cert_file = one(a)?.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tls-key-file",
+        mutable: true,
+        get: |c| c.tls.key_file.clone(),
+        set: |c, a| {
+            c.tls.key_file = one(a)?.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tls-ca-cert-file",
+        mutable: true,
+        get: |c| c.tls.ca_cert_file.clone(),
+        set: |c, a| {
+            c.tls.ca_cert_file = one(a)?.to_string();
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tls-auth-clients",
+        mutable: true,
+        get: |c| c.tls.auth_clients.name().to_string(),
+        set: |c, a| {
+            c.tls.auth_clients = crate::tls::AuthClients::parse(one(a)?)
+                .ok_or("argument(s) must be one of the following: no, yes, optional")?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tls-protocols",
+        mutable: true,
+        get: |c| c.tls.protocols.clone(),
+        set: |c, a| {
+            c.tls.protocols = a.join(" ");
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tls-ciphersuites",
+        mutable: true,
+        get: |c| c.tls.ciphersuites.clone(),
+        set: |c, a| {
+            c.tls.ciphersuites = one(a)?.to_string();
             Ok(())
         },
     },
@@ -1125,7 +1194,7 @@ mod tests {
             }
         );
         assert_eq!(
-            (DIRECTIVES[10].get)(&cfg),
+            (directive("client-output-buffer-limit").unwrap().get)(&cfg),
             "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 524288 10"
         );
         assert!(cfg

@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod pubsub;
 pub mod server;
 pub mod storage;
+pub mod tls;
 
 pub use config::Config;
 

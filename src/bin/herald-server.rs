@@ -87,6 +87,10 @@ fn main() -> ExitCode {
             "Herald started, Redis {REDIS_COMPAT_VERSION} compatible, accepting connections on {}",
             addrs.join(", ")
         );
+        let tls_port = server.shared().config().tls.port;
+        if tls_port != 0 {
+            tracing::info!(tls_port, "accepting TLS connections on port {tls_port}");
+        }
         loop {
             tokio::select! {
                 _ = server.wait_for_shutdown() => break,

@@ -247,6 +247,21 @@ pub fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
     }
+    // Changed TLS settings must load (certificates, keys) before anything is applied; new TLS
+    // connections then use them, existing ones keep their session.
+    if cfg.tls.port != 0 && cfg.tls != ctx.shared.config().tls {
+        if let Err(e) = ctx.shared.tls.reload(&cfg.tls) {
+            tracing::warn!("Failed to configure TLS: {e}");
+            let typed = args[2..]
+                .chunks(2)
+                .map(|pair| String::from_utf8_lossy(&pair[0]).into_owned())
+                .find(|name| name.to_ascii_lowercase().starts_with("tls-"))
+                .unwrap_or_default();
+            return Err(CmdError::Other(format!(
+                "CONFIG SET failed (possibly related to argument '{typed}') - Unable to update TLS configuration. Check server logs."
+            )));
+        }
+    }
     *ctx.shared.config_mut() = cfg;
     ctx.shared.config_changed();
     ctx.out.ok();

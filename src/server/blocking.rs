@@ -19,6 +19,7 @@
 //! Nothing takes the keyspace while holding `state`.
 
 use super::connection::ConnState;
+use super::transport::Transport;
 use super::Shared;
 use crate::commands::blocking::BlockedCommand;
 use crate::protocol::{Protocol, ReplyBuf};
@@ -28,7 +29,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 /// How much a blocked reader asks the socket for at a time (it only looks for a disconnect,
@@ -451,7 +451,7 @@ pub async fn wait(
     shared: &Arc<Shared>,
     state: &mut ConnState,
     out: &mut ReplyBuf,
-    rd: &TcpStream,
+    rd: &Transport,
     input: &mut BytesMut,
 ) -> bool {
     let Some(ticket) = state.blocked.take() else {

@@ -8,6 +8,7 @@
 
 use super::client::ClientHandle;
 use super::outbox::{self, CloseReason, Flushed};
+use super::transport::Transport;
 use super::Shared;
 use crate::commands::{self, Ctx};
 use crate::protocol::parser::{parse_command, ParseLimits, Parsed};
@@ -17,7 +18,6 @@ use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 
 /// How much the reader asks the socket for at a time.
 const READ_CHUNK: usize = 16 * 1024;
@@ -162,7 +162,7 @@ impl ConnState {
 }
 
 /// Serves one client until it disconnects, is killed, or the server shuts down.
-pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandle>) {
+pub async fn run(stream: Transport, shared: Arc<Shared>, handle: Arc<ClientHandle>) {
     let sock = Arc::new(stream);
     handle
         .outbox
@@ -208,7 +208,13 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
                     break 'conn;
                 }
                 input.reserve(read_reserve(hint, input.len()));
-                match rd.try_read_buf(&mut input) {
+                let read = rd.try_read_buf(&mut input);
+                if rd.is_tls() {
+                    // The read may have produced TLS handshake data (or let a handshake
+                    // complete, unblocking queued replies): send what is pending.
+                    handle.outbox.flush_now();
+                }
+                match read {
                     Ok(0) => break 'conn,
                     Ok(n) => n,
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
@@ -362,7 +368,7 @@ pub async fn run(stream: TcpStream, shared: Arc<Shared>, handle: Arc<ClientHandl
 
 /// Writes whatever the batch flushes could not: waits for the socket to become writable and
 /// flushes again, until the client is closed.
-async fn write_loop(sock: Arc<TcpStream>, handle: Arc<ClientHandle>, shared: Arc<Shared>) {
+async fn write_loop(sock: Arc<Transport>, handle: Arc<ClientHandle>, shared: Arc<Shared>) {
     loop {
         match handle.outbox.try_flush() {
             Flushed::All => handle.outbox.wake_writer.notified().await,
@@ -386,7 +392,7 @@ async fn write_loop(sock: Arc<TcpStream>, handle: Arc<ClientHandle>, shared: Arc
         tracing::info!(id = handle.id, addr = %handle.addr,
             "client closed for overcoming of output buffer limits");
     }
-    let _ = socket2::SockRef::from(&*sock).shutdown(std::net::Shutdown::Write);
+    sock.shutdown_write();
     handle.outbox.finished.store(true, Ordering::Relaxed);
 }
 

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod evict;
 pub mod expiry;
 pub mod outbox;
+pub mod transport;
 
 use crate::config::Config;
 use crate::pubsub::PubSub;
@@ -42,6 +43,9 @@ pub enum StartError {
     /// The append-only file could not be loaded or opened.
     #[error("{0}")]
     Aof(#[from] crate::aof::AofError),
+    /// `tls-port` is set but the TLS configuration is unusable.
+    #[error("failed to configure TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// Counters reported by INFO stats; reset by CONFIG RESETSTAT.
@@ -140,6 +144,8 @@ pub struct Shared {
     pub run_id: String,
     /// The TCP port actually bound (after port 0 resolution).
     pub tcp_port: u16,
+    /// The TLS configuration new connections on `tls-port` use (reloaded by CONFIG SET).
+    pub tls: crate::tls::TlsAcceptor,
     next_client_id: AtomicU64,
     shutdown_tx: watch::Sender<bool>,
     /// Bumped on every configuration change, so waiting connections re-read what they cache.
@@ -304,37 +310,14 @@ impl Server {
         // Load the snapshot before accepting anyone.
         let mut keyspace = Keyspace::new(config.databases);
         let loaded = crate::persistence::load_at_start(&config, &mut keyspace)?;
-        let mut listeners = Vec::new();
-        let mut port = config.port;
-        for spec in &config.bind {
-            // A leading '-' marks an address that may be unavailable (e.g. no IPv6), as in Redis.
-            let (optional, host) = match spec.strip_prefix('-') {
-                Some(h) => (true, h),
-                None => (false, spec.as_str()),
-            };
-            let host = if host == "*" { "0.0.0.0" } else { host };
-            let ip: std::net::IpAddr = host
-                .parse()
-                .map_err(|_| StartError::BadAddress(spec.clone()))?;
-            let addr = SocketAddr::new(ip, port);
-            match bind(addr, config.tcp_backlog) {
-                Ok(l) => {
-                    if port == 0 {
-                        port = l.local_addr().map(|a| a.port()).unwrap_or(0);
-                    }
-                    listeners.push(l);
-                }
-                Err(e) if optional => {
-                    tracing::warn!("could not bind {addr} ({e}), continuing without it");
-                }
-                Err(source) => {
-                    return Err(StartError::Bind {
-                        addr: addr.to_string(),
-                        source,
-                    })
-                }
-            }
-        }
+        let (listeners, port) = bind_all(&config, config.port)?;
+        let tls = crate::tls::TlsAcceptor::default();
+        let tls_listeners = if config.tls.port == 0 {
+            Vec::new()
+        } else {
+            tls.reload(&config.tls)?;
+            bind_all(&config, config.tls.port)?.0
+        };
         let acl = crate::acl::Acl::from_config(&config).map_err(StartError::Acl)?;
         let (shutdown_tx, _) = watch::channel(false);
         let shared = Arc::new(Shared {
@@ -351,6 +334,7 @@ impl Server {
             started: Instant::now(),
             run_id: random_hex(40),
             tcp_port: port,
+            tls,
             next_client_id: AtomicU64::new(1),
             shutdown_tx,
             config_epoch: watch::channel(0).0,
@@ -367,7 +351,12 @@ impl Server {
             .collect();
         let mut tasks: Vec<JoinHandle<()>> = listeners
             .into_iter()
-            .map(|l| tokio::spawn(accept_loop(l, shared.clone())))
+            .map(|l| tokio::spawn(accept_loop(l, shared.clone(), false)))
+            .chain(
+                tls_listeners
+                    .into_iter()
+                    .map(|l| tokio::spawn(accept_loop(l, shared.clone(), true))),
+            )
             .collect();
         // Active expiry (and the keyspace's own `new` / `expired` events); stops on shutdown.
         tasks.push(expiry::start(&shared));
@@ -430,7 +419,43 @@ fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
     TcpListener::from_std(socket.into())
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+/// Binds every `bind` address on `port`; port 0 is resolved by the first bind and shared by the
+/// rest. Returns the listeners and the port.
+fn bind_all(config: &Config, mut port: u16) -> Result<(Vec<TcpListener>, u16), StartError> {
+    let mut listeners = Vec::new();
+    for spec in &config.bind {
+        // A leading '-' marks an address that may be unavailable (e.g. no IPv6), as in Redis.
+        let (optional, host) = match spec.strip_prefix('-') {
+            Some(h) => (true, h),
+            None => (false, spec.as_str()),
+        };
+        let host = if host == "*" { "0.0.0.0" } else { host };
+        let ip: std::net::IpAddr = host
+            .parse()
+            .map_err(|_| StartError::BadAddress(spec.clone()))?;
+        let addr = SocketAddr::new(ip, port);
+        match bind(addr, config.tcp_backlog) {
+            Ok(l) => {
+                if port == 0 {
+                    port = l.local_addr().map(|a| a.port()).unwrap_or(0);
+                }
+                listeners.push(l);
+            }
+            Err(e) if optional => {
+                tracing::warn!("could not bind {addr} ({e}), continuing without it");
+            }
+            Err(source) => {
+                return Err(StartError::Bind {
+                    addr: addr.to_string(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok((listeners, port))
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: bool) {
     let mut stop = shared.shutdown_signal();
     loop {
         let accepted = tokio::select! {
@@ -438,7 +463,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             _ = stop.wait_for(|s| *s) => return,
         };
         match accepted {
-            Ok((stream, addr)) => accept_client(stream, addr, &shared),
+            Ok((stream, addr)) => accept_client(stream, addr, &shared, tls),
             Err(e) => {
                 // Typically EMFILE: back off briefly rather than spin.
                 tracing::warn!("accept failed: {e}");
@@ -451,7 +476,9 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 /// What Redis 7 tells a non-loopback client when protected mode is on and no password is set.
 const PROTECTED_MODE_DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
-fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>) {
+/// Accepts a client on the plain port, or on the TLS port (`tls`: its session starts with the
+/// TLS configuration in force now).
+fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>, tls: bool) {
     shared
         .stats
         .connections_received
@@ -494,6 +521,22 @@ fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>) {
         });
         return;
     }
-    tracing::debug!(id = handle.id, %addr, "client connected");
-    tokio::spawn(connection::run(stream, shared.clone(), handle));
+    let transport = if tls {
+        match shared
+            .tls
+            .current()
+            .map(|config| transport::TlsStream::new(stream, config))
+        {
+            Some(Ok(t)) => transport::Transport::Tls(Box::new(t)),
+            _ => {
+                tracing::warn!(%addr, "TLS unavailable, closing the connection");
+                shared.clients.remove(handle.id);
+                return;
+            }
+        }
+    } else {
+        transport::Transport::Plain(stream)
+    };
+    tracing::debug!(id = handle.id, %addr, tls, "client connected");
+    tokio::spawn(connection::run(transport, shared.clone(), handle));
 }

@@ -13,6 +13,7 @@
 //! The queue counts its bytes and enforces `client-output-buffer-limit`: crossing the hard limit,
 //! or staying over the soft limit for too long, closes this client alone and frees what it held.
 
+use super::transport::Transport;
 use crate::config::OutputLimit;
 use bytes::Bytes;
 use std::cell::RefCell;
@@ -21,7 +22,6 @@ use std::io::IoSlice;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
 /// Frames per vectored write.
@@ -96,8 +96,8 @@ pub fn end_batch() {
 #[derive(Debug, Default)]
 pub struct Outbox {
     queue: Mutex<Queue>,
-    /// The client's socket, set when its connection starts.
-    sock: OnceLock<Arc<TcpStream>>,
+    /// The client's transport (plain or TLS socket), set when its connection starts.
+    sock: OnceLock<Arc<Transport>>,
     /// The server's count of bytes written to clients (INFO `total_net_output_bytes`).
     written_total: OnceLock<Arc<AtomicU64>>,
     /// Wakes the writer task: frames wait for a writable socket, or the client is closing.
@@ -119,8 +119,8 @@ impl Outbox {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Attaches the socket the frames go to.
-    pub(crate) fn attach(&self, sock: Arc<TcpStream>, written_total: Arc<AtomicU64>) {
+    /// Attaches the transport the frames go to.
+    pub(crate) fn attach(&self, sock: Arc<Transport>, written_total: Arc<AtomicU64>) {
         let _ = self.sock.set(sock);
         let _ = self.written_total.set(written_total);
     }
@@ -191,6 +191,14 @@ impl Outbox {
                 Some(_) => break Flushed::Closed,
             }
             if q.frames.is_empty() {
+                // TLS may still hold ciphertext of frames it took: that goes out first.
+                match sock.flush_pending() {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        break Flushed::WouldBlock
+                    }
+                    Err(_) => break Flushed::Closed,
+                }
                 break if q.closed.is_some() {
                     Flushed::Closed
                 } else {

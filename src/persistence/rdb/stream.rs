@@ -15,8 +15,7 @@ use super::read::{Reader, R};
 use super::write::RdbWriter;
 use super::*;
 use crate::storage::stream::{
-    Consumer, ConsumerGroup, PendingEntry, Stream, StreamId, StreamMeta, CHUNK_MAX_BYTES,
-    CHUNK_MAX_ENTRIES,
+    ChunkLimits, Consumer, ConsumerGroup, PendingEntry, Stream, StreamId, StreamMeta,
 };
 use crate::storage::Value;
 use bytes::Bytes;
@@ -85,6 +84,7 @@ fn node_listpack(entries: &[Entry]) -> Vec<u8> {
 /// Splits the entries into nodes as Redis's defaults would (`stream-node-max-entries` 100,
 /// `stream-node-max-bytes` 4096, by an estimate of the encoded size) and encodes each.
 fn nodes(entries: &[Entry]) -> Vec<(StreamId, Vec<u8>)> {
+    let limits = ChunkLimits::default();
     let mut out = Vec::new();
     let mut start = 0;
     let mut bytes = 0usize;
@@ -93,7 +93,9 @@ fn nodes(entries: &[Entry]) -> Vec<(StreamId, Vec<u8>)> {
             .iter()
             .map(|(f, v)| f.len() + v.len() + 4)
             .sum::<usize>();
-        if i > start && (i - start >= CHUNK_MAX_ENTRIES as usize || bytes + size >= CHUNK_MAX_BYTES)
+        if i > start
+            && (i - start >= limits.max_entries as usize
+                || bytes + size >= limits.max_bytes as usize)
         {
             out.push((entries[start].0, node_listpack(&entries[start..i])));
             start = i;
@@ -210,7 +212,7 @@ fn load_node(
                 .iter()
                 .map(|(f, v)| (f.as_ref(), v.as_ref()))
                 .collect();
-            s.append_raw(id, &refs);
+            s.append_raw(id, &refs, ChunkLimits::default());
             live += 1;
         }
     }
