@@ -574,6 +574,21 @@ async fn acl_log_and_info_counters() {
         .await
         .unwrap();
     assert_eq!(field(&log[0], "context"), bulk("multi"));
+    // acllog-max-len bounds the log.
+    assert_bytes(
+        &admin.call(&["CONFIG", "SET", "acllog-max-len", "1"]).await,
+        b"+OK\r\n",
+    );
+    let mut d = raw_as(&s, "u", "p").await;
+    d.call(&["GET", "other"]).await;
+    d.call(&["AUTH", "nobody", "x"]).await;
+    let log: Vec<Vec<Value>> = redis::cmd("ACL")
+        .arg("LOG")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(field(&log[0], "reason"), bulk("auth"));
     assert_bytes(&admin.call(&["CONFIG", "RESETSTAT"]).await, b"+OK\r\n");
     assert_eq!(s.info_int("acl_access_denied_cmd").await, 0);
 }
@@ -758,7 +773,15 @@ async fn users_in_the_config_file() {
         &a.call(&["SET", "k", "v"]).await,
         b"-NOPERM User alice has no permissions to run the 'set' command\r\n",
     );
-    // An aclfile together with config users is refused at start-up.
+    // A missing aclfile is refused at start-up, as is one together with config users.
+    let missing = herald::Server::start(herald::Config {
+        port: 0,
+        bind: vec!["127.0.0.1".into()],
+        aclfile: "/nonexistent/users.acl".into(),
+        ..herald::Config::default()
+    })
+    .await;
+    assert!(missing.is_err());
     let conflict = herald::Server::start(herald::Config {
         port: 0,
         bind: vec!["127.0.0.1".into()],
