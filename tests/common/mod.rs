@@ -32,13 +32,26 @@ pub async fn start() -> TestServer {
     start_with(|_| {}).await
 }
 
-/// Starts a server after letting `edit` adjust the configuration.
+/// A new empty directory for one test server's files, so that no server loads a snapshot or
+/// append-only file left in the working directory (or another test's).
+pub fn isolated_dir() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("herald-test-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a test directory");
+    dir.to_string_lossy().into_owned()
+}
+
+/// Starts a server after letting `edit` adjust the configuration. Its `dir` is a fresh empty
+/// directory unless `edit` sets another.
 pub async fn start_with(edit: impl FnOnce(&mut Config)) -> TestServer {
     let mut config = Config {
         port: 0,
         bind: vec!["127.0.0.1".into()],
         ..Config::default()
     };
+    config.rdb.dir = isolated_dir();
     edit(&mut config);
     let server = Server::start(config).await.expect("server starts");
     let port = server.port();

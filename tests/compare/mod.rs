@@ -84,11 +84,16 @@ pub struct HeraldGuard {
 
 impl HeraldGuard {
     fn start() -> HeraldGuard {
-        let config = herald::Config {
+        let mut config = herald::Config {
             port: 0,
             bind: vec!["127.0.0.1".into()],
             ..Default::default()
         };
+        // No snapshot from the working directory: a fresh, empty one.
+        let dir = std::env::temp_dir().join(format!("herald-compare-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        config.rdb.dir = dir.to_string_lossy().into_owned();
         let server = runtime()
             .block_on(herald::Server::start(config))
             .expect("start herald");
@@ -180,10 +185,14 @@ pub fn start_redis() -> RedisGuard {
 /// Starts redis-server with extra arguments (e.g. `--dir`), after the defaults.
 pub fn start_redis_with(extra: &[&str]) -> RedisGuard {
     let path = require_redis();
+    // Run it in an empty directory, so it loads no dump.rdb lying in the working directory.
+    let cwd = std::env::temp_dir().join(format!("herald-compare-redis-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&cwd);
     let mut last_err = String::new();
     for _attempt in 0..3 {
         let port = free_port();
         let child = Command::new(&path)
+            .current_dir(&cwd)
             .args(["--save", "", "--appendonly", "no", "--port"])
             .arg(port.to_string())
             .args(["--bind", "127.0.0.1"])
