@@ -419,3 +419,18 @@ fn small_chunks_trim_whole_chunks_like_redis() {
     );
     s.check();
 }
+
+#[test]
+fn xread_plus_reads_the_last_entry_in_74() {
+    let mut s = Scenario::new("streams_xread_plus");
+    s.cmd("a", &["XADD", "s", "1-1", "a", "1"]);
+    s.cmd("a", &["XADD", "s", "2-1", "b", "2"]);
+    s.send("a", &["XREAD", "STREAMS", "s", "+"]);
+    s.diff(
+        "a",
+        "Redis 7.4 added `+` to XREAD: the last entry of the stream",
+        &[b"-ERR Invalid stream ID specified as stream command argument\r\n"],
+        &[b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"],
+    );
+    s.check();
+}

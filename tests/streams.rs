@@ -701,3 +701,31 @@ async fn group_positions_counters_and_setid() {
     let id = text(&q(&mut c, &["XADD", "s", "9-*", "f", "v"]).await);
     assert_eq!(id, "9-1");
 }
+
+#[tokio::test]
+async fn blocked_group_reader_fails_when_its_stream_expires() {
+    let srv = common::start().await;
+    let mut c = srv.conn().await;
+    q(&mut c, &["XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"]).await;
+    q(&mut c, &["PEXPIRE", "q", "100"]).await;
+    let mut raw = srv.raw().await;
+    raw.send_cmd(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "q",
+        ">",
+    ])
+    .await;
+    // Nobody touches the key: the active expiry cycle deletes it and fails the reader.
+    let reply = raw.read_frame().await;
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        "-NOGROUP No such key 'q' or consumer group 'g' in XREADGROUP with GROUP option\r\n"
+    );
+    assert_eq!(srv.info_int("blocked_clients").await, 0);
+}

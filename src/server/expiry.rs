@@ -42,7 +42,8 @@ const DBS_PER_CALL: usize = 16;
 /// Hashes with due fields handled per lock slice, per database.
 const HASHES_PER_SLICE: usize = 64;
 
-/// Connects the keyspace's own events (`new`, `expired`) to keyspace notifications.
+/// Connects the keyspace's own events (`new`, `expired`) to keyspace notifications, and expired
+/// keys to the blocking registry (a blocked XREADGROUP on a stream that expires gets NOGROUP).
 ///
 /// The sink holds the server strongly (a weak reference would cost an atomic read-modify-write
 /// on every created key), which makes a cycle through the keyspace; the expiry task breaks it
@@ -52,6 +53,10 @@ pub fn install_event_sink(shared: &Arc<Shared>) {
     let sink: EventSink = Arc::new(move |class, event, key, db| {
         if matches!(event, "expired" | "evicted") {
             server.aof.feed_deletion(db, key);
+        }
+        if class == crate::notify::EventClass::Expired {
+            // A blocked XREADGROUP on an expired stream fails (Redis's signalDeletedKeyAsReady).
+            crate::server::blocking::signal_key_ready(&server, db, key);
         }
         notify(&server, class, event, key, db);
     });
@@ -112,12 +117,15 @@ async fn run(shared: Arc<Shared>) {
         }
         if fast {
             cycle(&shared, &stats, &mut state, FAST_DURATION).await;
+            crate::server::blocking::handle_ready(&shared);
             continue;
         }
         next_slow = Instant::now() + period;
         refresh_lru_clock();
         let budget = period * SLOW_TIME_PERC as u32 / 100;
         cycle(&shared, &stats, &mut state, budget).await;
+        // Clients blocked on keys the cycle expired (XREADGROUP) are answered now.
+        crate::server::blocking::handle_ready(&shared);
     }
 }
 
