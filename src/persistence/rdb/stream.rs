@@ -82,27 +82,35 @@ fn node_listpack(entries: &[Entry]) -> Vec<u8> {
     lp.finish()
 }
 
-/// Splits the entries into nodes as Redis's defaults would (`stream-node-max-entries` 100,
-/// `stream-node-max-bytes` 4096, by an estimate of the encoded size) and encodes each.
-fn nodes(entries: &[Entry]) -> Vec<(StreamId, Vec<u8>)> {
+/// Splits the live entries of `s` into nodes as Redis's defaults would
+/// (`stream-node-max-entries` 100, `stream-node-max-bytes` 4096, by an estimate of the encoded
+/// size) and encodes each; only one node's entries are copied at a time.
+fn nodes(s: &Stream) -> Vec<(StreamId, Vec<u8>)> {
     let mut out = Vec::new();
-    let mut start = 0;
+    let mut cur: Vec<Entry> = Vec::new();
     let mut bytes = 0usize;
-    for (i, (_, fields)) in entries.iter().enumerate() {
+    s.range(StreamId::MIN, StreamId::MAX, false, |id, fields| {
         let size = 8 + fields
             .iter()
             .map(|(f, v)| f.len() + v.len() + 4)
             .sum::<usize>();
-        if i > start && (i - start >= CHUNK_MAX_ENTRIES as usize || bytes + size >= CHUNK_MAX_BYTES)
+        if !cur.is_empty()
+            && (cur.len() >= CHUNK_MAX_ENTRIES as usize || bytes + size >= CHUNK_MAX_BYTES)
         {
-            out.push((entries[start].0, node_listpack(&entries[start..i])));
-            start = i;
+            out.push((cur[0].0, node_listpack(&cur)));
+            cur.clear();
             bytes = 0;
         }
         bytes += size;
-    }
-    if start < entries.len() {
-        out.push((entries[start].0, node_listpack(&entries[start..])));
+        let owned = fields
+            .iter()
+            .map(|(f, v)| (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v)))
+            .collect();
+        cur.push((id, owned));
+        true
+    });
+    if !cur.is_empty() {
+        out.push((cur[0].0, node_listpack(&cur)));
     }
     out
 }
@@ -117,7 +125,7 @@ impl<W: Write> RdbWriter<W> {
     pub(super) fn stream(&mut self, key: &[u8], s: &Stream) -> io::Result<()> {
         self.byte(TYPE_STREAM_LISTPACKS_2)?;
         self.string(key)?;
-        let nodes = nodes(&s.entries());
+        let nodes = nodes(s);
         self.len(nodes.len() as u64)?;
         for (master, lp) in &nodes {
             self.string(&id_bytes(*master))?;
@@ -561,15 +569,11 @@ mod tests {
 
     #[test]
     fn nodes_split_on_entry_count() {
-        let entries: Vec<Entry> = (0..250)
-            .map(|i| {
-                (
-                    StreamId::new(i, 0),
-                    vec![(Bytes::from_static(b"f"), Bytes::from(i.to_string()))],
-                )
-            })
-            .collect();
-        let n = nodes(&entries);
+        let mut s = Stream::new();
+        for i in 0..250 {
+            s.append(StreamId::new(i, 0), &[(b"f", i.to_string().as_bytes())]);
+        }
+        let n = nodes(&s);
         assert_eq!(n.len(), 3);
         assert_eq!(n[1].0, StreamId::new(100, 0));
     }
