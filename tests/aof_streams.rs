@@ -1,9 +1,11 @@
 //! Streams in the append-only file: after a restart with `appendonly yes`, streams, groups,
 //! PELs (IDs, owners, delivery counts and times) and consumers are what they were, whether
 //! the file holds the commands as propagated (XADD with `*`, approximate trims, XREADGROUP,
-//! XCLAIM, XAUTOCLAIM, XGROUP CREATE with `$`) or a BGREWRITEAOF dump of them.
+//! XCLAIM, XAUTOCLAIM, XGROUP CREATE with `$`) or a BGREWRITEAOF dump of them; and the real
+//! redis-server (7.0) replays such a file to the same streams.
 
 mod common;
+mod compare;
 mod stream_support;
 
 use common::{start_with, TestServer};
@@ -78,7 +80,7 @@ async fn bgrewriteaof_dumps_streams_groups_and_pels() {
 /// Commands whose replay would differ from their first run (generated IDs, approximate trims,
 /// reads and claims that depend on the time) and must be recorded by their effect.
 fn effect_commands() -> Vec<String> {
-    let mut c = Vec::new();
+    let mut c = vec!["XGROUP CREATE p:empty-read g $ MKSTREAM".to_string()];
     for i in 0..260 {
         c.push(format!("XADD p:auto MAXLEN ~ 150 * n {i}"));
     }
@@ -101,9 +103,11 @@ async fn stream_commands_are_recorded_by_their_effect() {
     let dir = temp_dir("effects");
     let server = start_aof(&dir).await;
     let mut c = server.conn().await;
-    for key in ["p:empty-read", "p:block"] {
-        call(&mut c, &["XGROUP", "CREATE", key, "g", "$", "MKSTREAM"]).await;
-    }
+    call(
+        &mut c,
+        &["XGROUP", "CREATE", "p:block", "g", "$", "MKSTREAM"],
+    )
+    .await;
     run_lines(&mut c, &effect_commands()).await;
     // XCLAIM of an entry of alice's by erin, then one whose entry was deleted.
     let pending: Vec<(String, String, i64, i64)> = redis::from_redis_value(
@@ -202,4 +206,39 @@ async fn stream_fingerprint_p(c: &mut redis::aio::MultiplexedConnection) -> Vec<
         call(c, &["RENAME", &format!("s:{k}"), k]).await;
     }
     fp
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_server_replays_the_aof_herald_wrote() {
+    let dir = temp_dir("interop");
+    let server = start_aof(&dir).await;
+    let mut c = server.conn().await;
+    run_lines(&mut c, &stream_dataset()).await;
+    rewrite(&server).await;
+    run_lines(&mut c, &effect_commands()).await;
+    let before = stream_fingerprint_p(&mut c).await;
+    drop(c);
+    server.server.shutdown().await;
+
+    let d = dir.to_string_lossy().into_owned();
+    let redis = compare::start_redis_with(&[
+        "--dir",
+        &d,
+        "--appendonly",
+        "yes",
+        "--appendfilename",
+        "appendonly.aof",
+    ]);
+    let mut rc = redis::Client::open(format!("redis://127.0.0.1:{}/", redis.port()))
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to redis-server");
+    assert_same(
+        "redis-server replaying Herald's AOF",
+        &before,
+        &stream_fingerprint_p(&mut rc).await,
+    );
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
 }

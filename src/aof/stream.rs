@@ -81,23 +81,23 @@ pub fn create_consumer(key: &[u8], group: &[u8], consumer: &[u8]) -> Vec<Vec<u8>
 /// counters, then per group XGROUP CREATE with its position, XGROUP CREATECONSUMER for
 /// consumers without pending entries and an XCLAIM per pending entry.
 pub fn dump(out: &mut Vec<u8>, key: &[u8], s: &Stream) {
-    let entries = s.entries();
-    if entries.is_empty() {
+    if s.is_empty() {
         encode_command(
             out,
             &[&b"XADD"[..], key, b"MAXLEN", b"0", b"0-1", b"x", b"y"],
         );
     }
-    for (id, fields) in &entries {
+    s.range(StreamId::MIN, StreamId::MAX, false, |id, fields| {
         let mut args: Vec<&[u8]> = Vec::with_capacity(3 + fields.len() * 2);
-        let id = id_arg(*id);
+        let id = id_arg(id);
         args.extend([&b"XADD"[..], key, &id]);
         for (f, v) in fields {
             args.push(f);
             args.push(v);
         }
         encode_command(out, &args);
-    }
+        true
+    });
     encode_command(
         out,
         &[

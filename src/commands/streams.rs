@@ -361,6 +361,27 @@ fn exact_trim_args(args: &[Bytes], end: usize, s: &Stream) -> Vec<Vec<u8>> {
     out
 }
 
+/// [`propagate_group_effect`] for XCLAIM and XAUTOCLAIM (`args`: name, key, group, consumer).
+fn propagate_claims(
+    ctx: &Ctx<'_>,
+    args: &[Bytes],
+    g: &ConsumerGroup,
+    created: bool,
+    ids: &[StreamId],
+    old_position: (StreamId, Option<u64>),
+) {
+    propagate_group_effect(
+        ctx.shared,
+        ctx.conn.db,
+        &args[1],
+        &args[2],
+        g,
+        created.then_some(args[3].as_ref()),
+        ids,
+        old_position,
+    );
+}
+
 /// Propagates what a group operation (XREADGROUP, XCLAIM, XAUTOCLAIM) did instead of its
 /// text, as Redis does: the consumer's creation, for each entry in `ids` an exact XCLAIM if it
 /// is pending (XACK if it left the PEL), and the group's position if it moved.
@@ -1379,16 +1400,7 @@ pub fn xclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
     }
     touched.retain(|id| g.pel.get(id).is_none_or(|p| p.consumer == consumer));
-    propagate_group_effect(
-        ctx.shared,
-        ctx.conn.db,
-        key,
-        &args[2],
-        &g,
-        created.then_some(args[3].as_ref()),
-        &touched,
-        old_position,
-    );
+    propagate_claims(ctx, args, &g, created, &touched, old_position);
     s.groups.insert(args[2].clone(), g);
     db.touch(key);
     if created {
@@ -1484,16 +1496,7 @@ pub fn xautoclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .and_then(|c| g.pel.range(c..).next().map(|(id, _)| *id))
         .unwrap_or(StreamId::MIN);
     touched.extend(&deleted);
-    propagate_group_effect(
-        ctx.shared,
-        ctx.conn.db,
-        key,
-        &args[2],
-        &g,
-        created.then_some(args[3].as_ref()),
-        &touched,
-        old_position,
-    );
+    propagate_claims(ctx, args, &g, created, &touched, old_position);
     s.groups.insert(args[2].clone(), g);
     db.touch(key);
     if created {

@@ -81,30 +81,37 @@ fn node_listpack(entries: &[Entry]) -> Vec<u8> {
     lp.finish()
 }
 
-/// Splits the entries into nodes as Redis's defaults would (`stream-node-max-entries` 100,
-/// `stream-node-max-bytes` 4096, by an estimate of the encoded size) and encodes each.
-fn nodes(entries: &[Entry]) -> Vec<(StreamId, Vec<u8>)> {
+/// Splits the live entries of `s` into nodes as Redis's defaults would
+/// (`stream-node-max-entries` 100, `stream-node-max-bytes` 4096, by an estimate of the encoded
+/// size) and encodes each; only one node's entries are copied at a time.
+fn nodes(s: &Stream) -> Vec<(StreamId, Vec<u8>)> {
     let limits = ChunkLimits::default();
     let mut out = Vec::new();
-    let mut start = 0;
+    let mut cur: Vec<Entry> = Vec::new();
     let mut bytes = 0usize;
-    for (i, (_, fields)) in entries.iter().enumerate() {
+    s.range(StreamId::MIN, StreamId::MAX, false, |id, fields| {
         let size = 8 + fields
             .iter()
             .map(|(f, v)| f.len() + v.len() + 4)
             .sum::<usize>();
-        if i > start
-            && (i - start >= limits.max_entries as usize
+        if !cur.is_empty()
+            && (cur.len() >= limits.max_entries as usize
                 || bytes + size >= limits.max_bytes as usize)
         {
-            out.push((entries[start].0, node_listpack(&entries[start..i])));
-            start = i;
+            out.push((cur[0].0, node_listpack(&cur)));
+            cur.clear();
             bytes = 0;
         }
         bytes += size;
-    }
-    if start < entries.len() {
-        out.push((entries[start].0, node_listpack(&entries[start..])));
+        let owned = fields
+            .iter()
+            .map(|(f, v)| (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v)))
+            .collect();
+        cur.push((id, owned));
+        true
+    });
+    if !cur.is_empty() {
+        out.push((cur[0].0, node_listpack(&cur)));
     }
     out
 }
@@ -119,7 +126,7 @@ impl<W: Write> RdbWriter<W> {
     pub(super) fn stream(&mut self, key: &[u8], s: &Stream) -> io::Result<()> {
         self.byte(TYPE_STREAM_LISTPACKS_2)?;
         self.string(key)?;
-        let nodes = nodes(&s.entries());
+        let nodes = nodes(s);
         self.len(nodes.len() as u64)?;
         for (master, lp) in &nodes {
             self.string(&id_bytes(*master))?;
@@ -436,17 +443,138 @@ mod tests {
         assert!(load_node(&mut s, StreamId::new(9, 0), &lp, &mut last).is_none());
     }
 
+    /// Loads a one-key file whose stream payload `body` writes (after the type and key).
+    fn load_stream(ty: u8, body: impl FnOnce(&mut RdbWriter<Vec<u8>>) -> io::Result<()>) -> Stream {
+        let opts = super::super::WriteOptions {
+            compress: false,
+            checksum: false,
+        };
+        let mut w = RdbWriter::new(Vec::new(), opts);
+        w.raw(b"REDIS0011").unwrap();
+        w.byte(ty).unwrap();
+        w.string(b"st").unwrap();
+        body(&mut w).unwrap();
+        let (file, _) = w.finish().unwrap();
+        let mut ks = crate::storage::Keyspace::new(1);
+        super::super::load_bytes(&file, &mut ks, &Default::default(), true).unwrap();
+        match ks.db(0).peek(b"st").map(|e| e.value.clone()) {
+            Some(Value::Stream(s)) => *s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// One node with entry 5-0, length and last ID; then `counters` (type-dependent), a group
+    /// `g` at 5-0 with `entries_read` and entry 5-0 pending for consumer `c`.
+    fn write_one(w: &mut RdbWriter<Vec<u8>>, ty: u8) -> io::Result<()> {
+        let id = StreamId::new(5, 0);
+        let entry = (
+            id,
+            vec![(Bytes::from_static(b"f"), Bytes::from_static(b"v"))],
+        );
+        w.len(1)?;
+        w.string(&id_bytes(id))?;
+        w.string(&node_listpack(&[entry]))?;
+        w.len(1)?;
+        w.stream_id(id)?;
+        if ty != TYPE_STREAM_LISTPACKS {
+            w.stream_id(id)?;
+            w.stream_id(StreamId::new(3, 0))?;
+            w.len(7)?;
+        }
+        w.len(1)?;
+        w.string(b"g")?;
+        w.stream_id(id)?;
+        if ty != TYPE_STREAM_LISTPACKS {
+            w.len(ENTRIES_READ_UNKNOWN)?;
+        }
+        w.len(1)?;
+        w.raw(&id_bytes(id))?;
+        w.raw(&1000i64.to_le_bytes())?;
+        w.len(2)?;
+        w.len(1)?;
+        w.string(b"c")?;
+        w.raw(&2000i64.to_le_bytes())?;
+        if ty == TYPE_STREAM_LISTPACKS_3 {
+            w.raw(&3000i64.to_le_bytes())?;
+        }
+        w.len(1)?;
+        w.raw(&id_bytes(id))
+    }
+
+    #[test]
+    fn redis_5_and_7_2_stream_types_load() {
+        for ty in [
+            TYPE_STREAM_LISTPACKS,
+            TYPE_STREAM_LISTPACKS_2,
+            TYPE_STREAM_LISTPACKS_3,
+        ] {
+            let s = load_stream(ty, |w| write_one(w, ty));
+            assert_eq!(s.len(), 1);
+            assert_eq!(s.last_id(), StreamId::new(5, 0));
+            let g = &s.groups[&b"g"[..]];
+            let p = &g.pel[&StreamId::new(5, 0)];
+            assert_eq!(
+                (p.consumer.as_ref(), p.delivery_time, p.delivery_count),
+                (&b"c"[..], 1000, 2)
+            );
+            let c = &g.consumers[&b"c"[..]];
+            assert_eq!(c.seen_time, 2000);
+            if ty == TYPE_STREAM_LISTPACKS {
+                // Redis 5's format has no counters: they follow from the entries.
+                assert_eq!((s.entries_added(), s.max_deleted_id()), (1, StreamId::MIN));
+                assert_eq!(g.entries_read, Some(1));
+            } else {
+                assert_eq!(
+                    (s.entries_added(), s.max_deleted_id()),
+                    (7, StreamId::new(3, 0))
+                );
+                assert_eq!(g.entries_read, None);
+            }
+            let active = if ty == TYPE_STREAM_LISTPACKS_3 {
+                3000
+            } else {
+                2000
+            };
+            assert_eq!(c.active_time, active);
+        }
+    }
+
+    #[test]
+    fn truncated_or_corrupt_streams_are_errors_not_panics() {
+        let opts = super::super::WriteOptions {
+            compress: false,
+            checksum: false,
+        };
+        let mut w = RdbWriter::new(Vec::new(), opts);
+        w.raw(b"REDIS0011").unwrap();
+        w.byte(TYPE_STREAM_LISTPACKS_3).unwrap();
+        w.string(b"st").unwrap();
+        write_one(&mut w, TYPE_STREAM_LISTPACKS_3).unwrap();
+        let (file, _) = w.finish().unwrap();
+        let load = |b: &[u8]| {
+            let mut ks = crate::storage::Keyspace::new(1);
+            super::super::load_bytes(b, &mut ks, &Default::default(), false)
+        };
+        assert!(load(&file).is_ok());
+        for cut in 12..file.len() - 9 {
+            assert!(load(&file[..cut]).is_err(), "cut at {cut}");
+        }
+        for at in 12..file.len() - 9 {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut bad = file.clone();
+                bad[at] ^= flip;
+                let _ = load(&bad);
+            }
+        }
+    }
+
     #[test]
     fn nodes_split_on_entry_count() {
-        let entries: Vec<Entry> = (0..250)
-            .map(|i| {
-                (
-                    StreamId::new(i, 0),
-                    vec![(Bytes::from_static(b"f"), Bytes::from(i.to_string()))],
-                )
-            })
-            .collect();
-        let n = nodes(&entries);
+        let mut s = Stream::new();
+        for i in 0..250 {
+            s.append(StreamId::new(i, 0), &[(b"f", i.to_string().as_bytes())]);
+        }
+        let n = nodes(&s);
         assert_eq!(n.len(), 3);
         assert_eq!(n[1].0, StreamId::new(100, 0));
     }
