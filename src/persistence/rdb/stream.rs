@@ -572,7 +572,11 @@ mod tests {
     fn nodes_split_on_entry_count() {
         let mut s = Stream::new();
         for i in 0..250 {
-            s.append(StreamId::new(i, 0), &[(b"f", i.to_string().as_bytes())]);
+            s.append(
+                StreamId::new(i, 0),
+                &[(b"f", i.to_string().as_bytes())],
+                ChunkLimits::default(),
+            );
         }
         let n = nodes(&s);
         assert_eq!(n.len(), 3);
