@@ -273,8 +273,9 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             return Err(oom);
         }
     }
-    if (spec.has_flag("write") || spec.base_name() == "ping")
-        && crate::persistence::writes_denied(ctx.shared)
+    // The cheap atomic test first: this runs for every command.
+    if crate::persistence::writes_denied(ctx.shared)
+        && (spec.name == "ping" || spec.has_flag("write"))
     {
         // Redis's writeCommandsDeniedByDiskError: the last BGSAVE failed.
         if ctx.conn.multi.is_some() {
