@@ -266,6 +266,20 @@ async fn plain_and_tls_ports_serve_side_by_side() {
         .await
         .unwrap();
     assert_eq!(port, vec!["tls-port".to_string(), s.tls_port.to_string()]);
+    // Over maxclients, a TLS client is refused (closed) like a plain one.
+    let mut admin = s.srv.raw().await;
+    let info = bulk_text(&admin.call(&["INFO", "clients"]).await);
+    let clients = info_field(&info, "connected_clients").unwrap();
+    assert_bytes(
+        &admin.call(&["CONFIG", "SET", "maxclients", &clients]).await,
+        b"+OK\r\n",
+    );
+    assert!(s.connect(&s.ca.pem(), Some(&s.client)).await.is_err());
+    assert_bytes(
+        &admin.call(&["CONFIG", "SET", "maxclients", "100"]).await,
+        b"+OK\r\n",
+    );
+    s.connect(&s.ca.pem(), Some(&s.client)).await.unwrap();
     // Speaking plain RESP to the TLS port gets no reply, only a closed connection.
     let mut raw = Raw::connect(s.tls_port).await;
     raw.send(&resp(&["PING"])).await;

@@ -394,6 +394,19 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: bool) {
 /// What Redis 7 tells a non-loopback client when protected mode is on and no password is set.
 const PROTECTED_MODE_DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
+/// Sends a refused client its error and closes the connection. On the TLS port the error would
+/// arrive as plaintext in the middle of a TLS handshake, so the connection is just closed.
+fn refuse(stream: TcpStream, reply: &'static [u8], tls: bool) {
+    if tls {
+        return;
+    }
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = stream;
+        let _ = stream.write_all(reply).await;
+    });
+}
+
 /// Accepts a client on the plain port, or on the TLS port (`tls`: its session starts with the
 /// TLS configuration in force now).
 fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>, tls: bool) {
@@ -417,11 +430,7 @@ fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>, tls:
             .stats
             .rejected_connections
             .fetch_add(1, Ordering::Relaxed);
-        tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            let mut stream = stream;
-            let _ = stream.write_all(PROTECTED_MODE_DENIED.as_bytes()).await;
-        });
+        refuse(stream, PROTECTED_MODE_DENIED.as_bytes(), tls);
         return;
     }
     let laddr = stream.local_addr().unwrap_or(addr);
@@ -432,13 +441,7 @@ fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>, tls:
             .stats
             .rejected_connections
             .fetch_add(1, Ordering::Relaxed);
-        tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            let mut stream = stream;
-            let _ = stream
-                .write_all(b"-ERR max number of clients reached\r\n")
-                .await;
-        });
+        refuse(stream, b"-ERR max number of clients reached\r\n", tls);
         return;
     }
     let transport = if tls {
