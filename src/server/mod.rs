@@ -123,6 +123,8 @@ pub struct Shared {
     pub tcp_port: u16,
     /// The TLS configuration new connections on `tls-port` use (reloaded by CONFIG SET).
     pub tls: crate::tls::TlsAcceptor,
+    /// The accept loops of `tls-port`, replaced when CONFIG SET changes the port.
+    tls_listeners: Mutex<Vec<JoinHandle<()>>>,
     next_client_id: AtomicU64,
     shutdown_tx: watch::Sender<bool>,
     /// Bumped on every configuration change, so waiting connections re-read what they cache.
@@ -203,6 +205,32 @@ impl Shared {
         self.shutdown_tx.subscribe()
     }
 
+    fn tls_listeners(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
+        self.tls_listeners.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Accepts TLS clients on `listeners`, in place of the previous TLS listeners (closed).
+    fn serve_tls(self: &Arc<Self>, listeners: Vec<TcpListener>) {
+        let tasks = listeners
+            .into_iter()
+            .map(|l| tokio::spawn(accept_loop(l, self.clone(), true)))
+            .collect();
+        for old in std::mem::replace(&mut *self.tls_listeners(), tasks) {
+            old.abort();
+        }
+    }
+
+    /// Moves the TLS listeners to `config.tls.port` (0 closes them), as CONFIG SET tls-port
+    /// does. The new port is bound before the old one is closed; on error nothing changes.
+    pub fn set_tls_port(self: &Arc<Self>, config: &Config) -> Result<(), StartError> {
+        let listeners = match config.tls.port {
+            0 => Vec::new(),
+            port => bind_all(config, port)?.0,
+        };
+        self.serve_tls(listeners);
+        Ok(())
+    }
+
     /// A client id never used before in this server.
     pub fn next_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
@@ -259,6 +287,7 @@ impl Server {
             run_id: random_hex(40),
             tcp_port: port,
             tls,
+            tls_listeners: Mutex::new(Vec::new()),
             next_client_id: AtomicU64::new(1),
             shutdown_tx,
             config_epoch: watch::channel(0).0,
@@ -273,12 +302,8 @@ impl Server {
         let mut tasks: Vec<JoinHandle<()>> = listeners
             .into_iter()
             .map(|l| tokio::spawn(accept_loop(l, shared.clone(), false)))
-            .chain(
-                tls_listeners
-                    .into_iter()
-                    .map(|l| tokio::spawn(accept_loop(l, shared.clone(), true))),
-            )
             .collect();
+        shared.serve_tls(tls_listeners);
         // Active expiry (and the keyspace's own `new` / `expired` events); stops on shutdown.
         tasks.push(expiry::start(&shared));
         Ok(Server {
@@ -315,7 +340,8 @@ impl Server {
         for c in self.shared.clients.snapshot() {
             c.outbox.close(outbox::CloseReason::Killed);
         }
-        for t in self.tasks {
+        let tls_tasks = std::mem::take(&mut *self.shared.tls_listeners());
+        for t in self.tasks.into_iter().chain(tls_tasks) {
             let _ = t.await;
         }
     }
