@@ -455,11 +455,11 @@ pub static DIRECTIVES: &[Directive] = &[
             Ok(())
         },
     },
-    // TLS. A CONFIG SET of these reloads the certificates for new connections (see
-    // `commands::server::config_set`); the listener itself is set up at start.
+    // TLS. A CONFIG SET of these reloads the certificates for new connections, and of tls-port
+    // moves the TLS listener (see `commands::server::config_set`).
     Directive {
         name: "tls-port",
-        mutable: false,
+        mutable: true,
         get: |c| c.tls.port.to_string(),
         set: |c, a| {
             c.tls.port = bounded(a, 0, 65535)? as u16;

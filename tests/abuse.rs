@@ -300,12 +300,10 @@ async fn server_survives_hundreds_of_abusive_connections() {
     for i in 0..20u8 {
         bad.push(tokio::spawn(async move {
             let mut c = Raw::connect(port).await;
-            let reply = c.call(&[&b"\xff\xfe"[..], &b"\xc3\x28"[..]]).await;
-            assert!(
-                reply.starts_with(b"-ERR unknown command '")
-                    && reply.ends_with(b"', with args beginning with: '\xef\xbf\xbd(' \r\n"),
-                "{}",
-                esc(&reply)
+            // Byte for byte what Redis 7 answers: the raw bytes quoted, not replaced.
+            assert_bytes(
+                &c.call(&[&b"\xff\xfe"[..], &b"\xc3\x28"[..]]).await,
+                b"-ERR unknown command '\xff\xfe', with args beginning with: '\xc3\x28' \r\n",
             );
             let key = [&b"utf8:\xff\xc0"[..], &[i]].concat();
             let value: &[u8] = b"\xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc\x00";

@@ -266,6 +266,20 @@ async fn plain_and_tls_ports_serve_side_by_side() {
         .await
         .unwrap();
     assert_eq!(port, vec!["tls-port".to_string(), s.tls_port.to_string()]);
+    // Over maxclients, a TLS client is refused (closed) like a plain one.
+    let mut admin = s.srv.raw().await;
+    let info = bulk_text(&admin.call(&["INFO", "clients"]).await);
+    let clients = info_field(&info, "connected_clients").unwrap();
+    assert_bytes(
+        &admin.call(&["CONFIG", "SET", "maxclients", &clients]).await,
+        b"+OK\r\n",
+    );
+    assert!(s.connect(&s.ca.pem(), Some(&s.client)).await.is_err());
+    assert_bytes(
+        &admin.call(&["CONFIG", "SET", "maxclients", "100"]).await,
+        b"+OK\r\n",
+    );
+    s.connect(&s.ca.pem(), Some(&s.client)).await.unwrap();
     // Speaking plain RESP to the TLS port gets no reply, only a closed connection.
     let mut raw = Raw::connect(s.tls_port).await;
     raw.send(&resp(&["PING"])).await;
@@ -451,4 +465,60 @@ async fn pubsub_fans_out_large_messages_over_tls() {
     for r in readers {
         within("subscriber done", r).await.unwrap();
     }
+}
+
+/// True once nothing listens on `port` any more.
+async fn port_closes(port: u16) {
+    eventually("the old TLS port is closed", || async move {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_set_tls_port_moves_the_listener() {
+    let s = setup("no", |_| {}).await;
+    let old_port = s.tls_port;
+    let mut before = s.conn().await;
+    let mut admin = s.srv.raw().await;
+    let new_port = free_port();
+    assert_bytes(
+        &admin
+            .call(&["CONFIG", "SET", "tls-port", &new_port.to_string()])
+            .await,
+        b"+OK\r\n",
+    );
+    let moved = Setup {
+        tls_port: new_port,
+        ..s
+    };
+    moved.connect(&moved.ca.pem(), None).await.unwrap();
+    // The old port stops accepting; the connection made there keeps working.
+    port_closes(old_port).await;
+    let pong: String = redis::cmd("PING").query_async(&mut before).await.unwrap();
+    assert_eq!(pong, "PONG");
+    // A port in use is refused and changes nothing.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port().to_string();
+    assert_bytes(
+        &admin.call(&["CONFIG", "SET", "tls-port", &busy_port]).await,
+        b"-ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to listen on this port. Check server logs.\r\n",
+    );
+    moved.connect(&moved.ca.pem(), None).await.unwrap();
+    assert_bytes(
+        &admin.call(&["CONFIG", "GET", "tls-port"]).await,
+        format!(
+            "*2\r\n$8\r\ntls-port\r\n${}\r\n{new_port}\r\n",
+            new_port.to_string().len()
+        )
+        .as_bytes(),
+    );
+    // 0 turns TLS off.
+    assert_bytes(
+        &admin.call(&["CONFIG", "SET", "tls-port", "0"]).await,
+        b"+OK\r\n",
+    );
+    port_closes(new_port).await;
 }

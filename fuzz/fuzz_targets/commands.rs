@@ -61,7 +61,9 @@ fn harness() -> &'static Harness {
 fn frame_end(buf: &[u8], pos: usize) -> Option<usize> {
     let kind = *buf.get(pos)?;
     let nl = pos + memchr_crlf(&buf[pos..])?;
-    let line = std::str::from_utf8(&buf[pos + 1..nl]).ok()?;
+    // Simple strings and errors may quote client bytes that are not UTF-8 (as Redis does); only
+    // the lengths of the other types must be numbers.
+    let line = std::str::from_utf8(&buf[pos + 1..nl]).unwrap_or("");
     let after = nl + 2;
     match kind {
         b'+' | b'-' | b':' | b'_' | b'#' | b',' | b'(' => Some(after),

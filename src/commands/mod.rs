@@ -70,6 +70,20 @@ pub enum CmdError {
     Coded(String),
     #[error("WRONGTYPE Operation against a key holding the wrong kind of value")]
     WrongType,
+    /// An error whose text quotes client bytes that need not be UTF-8 (an unknown command's
+    /// name and arguments): sent byte for byte, as Redis does.
+    #[error("{}", String::from_utf8_lossy(.0))]
+    Binary(Vec<u8>),
+}
+
+impl CmdError {
+    /// Writes the error reply.
+    pub fn write_to(&self, out: &mut ReplyBuf) {
+        match self {
+            CmdError::Binary(text) => out.error_bytes(text),
+            e => out.error(&e.to_string()),
+        }
+    }
 }
 
 impl From<crate::storage::WrongType> for CmdError {
@@ -92,33 +106,38 @@ fn lowercase_name(name: &[u8], buf: &mut [u8; 32]) -> Option<usize> {
     Some(name.len())
 }
 
-/// Renders an argument for an error message as Redis's `%.128s` does (bytes up to the first NUL,
-/// at most 128), lossily decoded.
-pub fn arg_for_error(arg: &[u8], max: usize) -> String {
+/// The bytes Redis's `%.128s` prints of an argument: up to the first NUL, at most `max`.
+fn arg_bytes(arg: &[u8], max: usize) -> &[u8] {
     let end = arg
         .iter()
         .position(|&b| b == 0)
         .unwrap_or(arg.len())
         .min(max);
-    String::from_utf8_lossy(&arg[..end]).into_owned()
+    &arg[..end]
+}
+
+/// Renders an argument for an error message as Redis's `%.128s` does (bytes up to the first NUL,
+/// at most 128), lossily decoded.
+pub fn arg_for_error(arg: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(arg_bytes(arg, max)).into_owned()
 }
 
 fn unknown_command(args: &[Bytes]) -> CmdError {
-    let mut rest = String::new();
+    let mut rest = Vec::new();
     for a in &args[1..] {
         if rest.len() >= 128 {
             break;
         }
         let room = 128 - rest.len();
-        rest.push('\'');
-        rest.push_str(&arg_for_error(a, room));
-        rest.push_str("' ");
+        rest.push(b'\'');
+        rest.extend_from_slice(arg_bytes(a, room));
+        rest.extend_from_slice(b"' ");
     }
-    CmdError::Other(format!(
-        "unknown command '{}', with args beginning with: {}",
-        arg_for_error(&args[0], 128),
-        rest
-    ))
+    let mut text = b"ERR unknown command '".to_vec();
+    text.extend_from_slice(arg_bytes(&args[0], 128));
+    text.extend_from_slice(b"', with args beginning with: ");
+    text.extend_from_slice(&rest);
+    CmdError::Binary(text)
 }
 
 /// Commands allowed in RESP2 while subscribed.
@@ -152,11 +171,12 @@ pub fn resolve(args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {
         .and_then(|n| std::str::from_utf8(&sbuf[..n]).ok())
         .and_then(|sub| spec.subcommands.iter().find(|s| s.subname() == sub))
         .ok_or_else(|| {
-            CmdError::Other(format!(
-                "unknown subcommand '{}'. Try {} HELP.",
-                arg_for_error(&args[1], 128),
-                spec.name.to_ascii_uppercase()
-            ))
+            let mut text = b"ERR unknown subcommand '".to_vec();
+            text.extend_from_slice(arg_bytes(&args[1], 128));
+            text.extend_from_slice(
+                format!("'. Try {} HELP.", spec.name.to_ascii_uppercase()).as_bytes(),
+            );
+            CmdError::Binary(text)
         })
 }
 
@@ -176,7 +196,7 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Vec<Bytes>) {
             .total_error_replies
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::debug!(id = ctx.conn.handle.id, "error reply: {e}");
-        ctx.out.error(&e.to_string());
+        e.write_to(ctx.out);
     }
     if let Some(blocked) = ctx.conn.blocked.as_mut() {
         // The reply comes when the wait ends; CLIENT REPLY OFF/SKIP decides about it now.

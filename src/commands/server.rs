@@ -262,6 +262,14 @@ pub fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             )));
         }
     }
+    if cfg.tls.port != ctx.shared.config().tls.port {
+        if let Err(e) = ctx.shared.set_tls_port(&cfg) {
+            tracing::warn!("Failed to listen on tls-port {}: {e}", cfg.tls.port);
+            return Err(CmdError::Other(
+                "CONFIG SET failed (possibly related to argument 'tls-port') - Unable to listen on this port. Check server logs.".into(),
+            ));
+        }
+    }
     *ctx.shared.config_mut() = cfg;
     ctx.shared.config_changed();
     ctx.out.ok();

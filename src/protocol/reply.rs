@@ -102,9 +102,15 @@ impl ReplyBuf {
     /// An error reply. `text` is the full message including its code (`ERR ...`,
     /// `WRONGTYPE ...`); newlines are replaced by spaces as Redis does.
     pub fn error(&mut self, text: &str) {
+        self.error_bytes(text.as_bytes());
+    }
+
+    /// An error reply whose text may hold non-UTF-8 bytes (quoted client input), as Redis
+    /// sends them.
+    pub fn error_bytes(&mut self, text: &[u8]) {
         self.buf.reserve(text.len() + 3);
         self.buf.put_u8(b'-');
-        for &b in text.as_bytes() {
+        for &b in text {
             self.buf
                 .put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }

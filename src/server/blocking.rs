@@ -433,7 +433,7 @@ fn serve_key(shared: &Shared, dbi: usize, key: &Bytes) {
                     .stats
                     .total_error_replies
                     .fetch_add(1, Ordering::Relaxed);
-                out.error(&e.to_string());
+                e.write_to(&mut out);
             }
         }
         if let Some(w) = st.remove(client) {

@@ -146,6 +146,8 @@ pub struct Shared {
     pub tcp_port: u16,
     /// The TLS configuration new connections on `tls-port` use (reloaded by CONFIG SET).
     pub tls: crate::tls::TlsAcceptor,
+    /// The accept loops of `tls-port`, replaced when CONFIG SET changes the port.
+    tls_listeners: Mutex<Vec<JoinHandle<()>>>,
     next_client_id: AtomicU64,
     shutdown_tx: watch::Sender<bool>,
     /// Bumped on every configuration change, so waiting connections re-read what they cache.
@@ -273,6 +275,32 @@ impl Shared {
         self.shutdown_tx.subscribe()
     }
 
+    fn tls_listeners(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
+        self.tls_listeners.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Accepts TLS clients on `listeners`, in place of the previous TLS listeners (closed).
+    fn serve_tls(self: &Arc<Self>, listeners: Vec<TcpListener>) {
+        let tasks = listeners
+            .into_iter()
+            .map(|l| tokio::spawn(accept_loop(l, self.clone(), true)))
+            .collect();
+        for old in std::mem::replace(&mut *self.tls_listeners(), tasks) {
+            old.abort();
+        }
+    }
+
+    /// Moves the TLS listeners to `config.tls.port` (0 closes them), as CONFIG SET tls-port
+    /// does. The new port is bound before the old one is closed; on error nothing changes.
+    pub fn set_tls_port(self: &Arc<Self>, config: &Config) -> Result<(), StartError> {
+        let listeners = match config.tls.port {
+            0 => Vec::new(),
+            port => bind_all(config, port)?.0,
+        };
+        self.serve_tls(listeners);
+        Ok(())
+    }
+
     /// A client id never used before in this server.
     pub fn next_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
@@ -335,6 +363,7 @@ impl Server {
             run_id: random_hex(40),
             tcp_port: port,
             tls,
+            tls_listeners: Mutex::new(Vec::new()),
             next_client_id: AtomicU64::new(1),
             shutdown_tx,
             config_epoch: watch::channel(0).0,
@@ -352,12 +381,8 @@ impl Server {
         let mut tasks: Vec<JoinHandle<()>> = listeners
             .into_iter()
             .map(|l| tokio::spawn(accept_loop(l, shared.clone(), false)))
-            .chain(
-                tls_listeners
-                    .into_iter()
-                    .map(|l| tokio::spawn(accept_loop(l, shared.clone(), true))),
-            )
             .collect();
+        shared.serve_tls(tls_listeners);
         // Active expiry (and the keyspace's own `new` / `expired` events); stops on shutdown.
         tasks.push(expiry::start(&shared));
         // Snapshot rules and BGSAVE children.
@@ -396,7 +421,8 @@ impl Server {
         for c in self.shared.clients.snapshot() {
             c.outbox.close(outbox::CloseReason::Killed);
         }
-        for t in self.tasks {
+        let tls_tasks = std::mem::take(&mut *self.shared.tls_listeners());
+        for t in self.tasks.into_iter().chain(tls_tasks) {
             let _ = t.await;
         }
         self.shared.aof.shutdown();
@@ -476,6 +502,19 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: bool) {
 /// What Redis 7 tells a non-loopback client when protected mode is on and no password is set.
 const PROTECTED_MODE_DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
+/// Sends a refused client its error and closes the connection. On the TLS port the error would
+/// arrive as plaintext in the middle of a TLS handshake, so the connection is just closed.
+fn refuse(stream: TcpStream, reply: &'static [u8], tls: bool) {
+    if tls {
+        return;
+    }
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = stream;
+        let _ = stream.write_all(reply).await;
+    });
+}
+
 /// Accepts a client on the plain port, or on the TLS port (`tls`: its session starts with the
 /// TLS configuration in force now).
 fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>, tls: bool) {
@@ -497,11 +536,7 @@ fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>, tls:
             .stats
             .rejected_connections
             .fetch_add(1, Ordering::Relaxed);
-        tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            let mut stream = stream;
-            let _ = stream.write_all(PROTECTED_MODE_DENIED.as_bytes()).await;
-        });
+        refuse(stream, PROTECTED_MODE_DENIED.as_bytes(), tls);
         return;
     }
     let laddr = stream.local_addr().unwrap_or(addr);
@@ -512,13 +547,7 @@ fn accept_client(stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>, tls:
             .stats
             .rejected_connections
             .fetch_add(1, Ordering::Relaxed);
-        tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            let mut stream = stream;
-            let _ = stream
-                .write_all(b"-ERR max number of clients reached\r\n")
-                .await;
-        });
+        refuse(stream, b"-ERR max number of clients reached\r\n", tls);
         return;
     }
     let transport = if tls {
