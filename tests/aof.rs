@@ -766,3 +766,49 @@ async fn the_file_is_rewritten_automatically_when_it_doubles() {
     assert!(named(&cmds, "SET").iter().any(|c| c[1] == "n"), "{cmds:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn with_appendfsync_always_replies_keep_flowing_through_a_rewrite() {
+    let dir = temp_dir("always-rewrite");
+    let server = start_aof(&dir, "always").await;
+    let mut c = server.conn().await;
+    for chunk in 0..5 {
+        let mut p = redis::pipe();
+        for i in 0..1000 {
+            p.cmd("SET")
+                .arg(format!("k{}", chunk * 1000 + i))
+                .arg("x")
+                .ignore();
+        }
+        let _: () = p.query_async(&mut c).await.expect("fill");
+    }
+    let mut w = c.clone();
+    let writer = tokio::spawn(async move {
+        for i in 1..=300i64 {
+            // Each reply waits for its fsync; a rewrite's switch must not hold one forever
+            // (the connection's response timeout would fail the test).
+            let n: i64 = redis::cmd("INCR")
+                .arg("n")
+                .query_async(&mut w)
+                .await
+                .expect("incr");
+            assert_eq!(n, i);
+        }
+    });
+    let mut started = 0;
+    for _ in 0..3 {
+        if s(&q(&mut c, &["BGREWRITEAOF"]).await).contains("started") {
+            started += 1;
+            rewrites_done(&server, started).await;
+        }
+    }
+    common::within("writer", writer).await.expect("writer");
+    drop(c);
+    let server = restart(server, &dir).await;
+    let mut c = server.conn().await;
+    assert_eq!(s(&q(&mut c, &["GET", "n"]).await), "300");
+    assert_eq!(s(&q(&mut c, &["DBSIZE"]).await), "5001");
+    drop(c);
+    server.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 const TICK: Duration = Duration::from_secs(1);
 
 /// Writes everything pending to the file, fsyncing after it if `sync` (or if the policy says
-/// so). Returns false if a write failed (the data is kept and retried).
+/// so) and publishing the offset fsynced. Returns false if a write failed (the data is kept and
+/// retried).
 pub(super) fn flush(core: &Core, sync: bool) -> bool {
     let order = lock(&core.write_lock);
     let (data, file, end) = {
@@ -21,7 +22,9 @@ pub(super) fn flush(core: &Core, sync: bool) -> bool {
         let Some(file) = f.file.clone() else {
             return true;
         };
-        if f.buf.is_empty() && !(sync && f.unsynced) {
+        // With `sync` the fsync happens even with nothing new: it also publishes the offset
+        // (after a rewrite's switch, which held publishing back).
+        if f.buf.is_empty() && !sync {
             return true;
         }
         let data = std::mem::take(&mut f.buf);
@@ -60,6 +63,9 @@ fn fsync(core: &Core, file: &File, end: u64) {
     // Cleared first: a write that lands during the fsync sets it again.
     lock(&core.feed).unsynced = false;
     match file.sync_data() {
+        Ok(()) if core.switching.load(Ordering::SeqCst) => {
+            // Synced in a file not yet renamed into place: the rewrite publishes it.
+        }
         Ok(()) => {
             core.synced.send_modify(|s| *s = (*s).max(end));
         }
