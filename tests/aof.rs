@@ -602,6 +602,38 @@ async fn bgrewriteaof_compacts_the_file_to_the_current_state() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Sets `k0` ... `k{n-1}` to `x`, in pipelines of 1000.
+async fn fill(c: &mut MultiplexedConnection, n: usize) {
+    for chunk in 0..n / 1000 {
+        let mut p = redis::pipe();
+        for i in 0..1000 {
+            p.cmd("SET")
+                .arg(format!("k{}", chunk * 1000 + i))
+                .arg("x")
+                .ignore();
+        }
+        let _: () = p.query_async(c).await.expect("fill");
+    }
+}
+
+/// Asks for three rewrites, `pause_ms` apart, each after the previous one finished; returns
+/// how many started.
+async fn rewrite_repeatedly(
+    server: &TestServer,
+    c: &mut MultiplexedConnection,
+    pause_ms: u64,
+) -> u64 {
+    let mut started = 0;
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+        if s(&q(c, &["BGREWRITEAOF"]).await).contains("started") {
+            started += 1;
+            rewrites_done(server, started).await;
+        }
+    }
+    started
+}
+
 /// The values of `k0` ... `k19999`.
 async fn all_k(c: &mut MultiplexedConnection) -> Vec<String> {
     let mut p = redis::pipe();
@@ -618,16 +650,7 @@ async fn bgrewriteaof_while_clients_write_loses_nothing() {
     let server = start_aof(&dir, "everysec").await;
     let mut c = server.conn().await;
     // Enough keys that the dump spans many lock slices.
-    for chunk in 0..20 {
-        let mut p = redis::pipe();
-        for i in 0..1000 {
-            p.cmd("SET")
-                .arg(format!("k{}", chunk * 1000 + i))
-                .arg("x")
-                .ignore();
-        }
-        let _: () = p.query_async(&mut c).await.expect("fill");
-    }
+    fill(&mut c, 20_000).await;
     let writers: Vec<_> = (0..4)
         .map(|w| {
             let mut conn = c.clone();
@@ -664,14 +687,7 @@ async fn bgrewriteaof_while_clients_write_loses_nothing() {
             })
         })
         .collect();
-    let mut started = 0;
-    for _ in 0..3 {
-        tokio::time::sleep(std::time::Duration::from_millis(15)).await;
-        if s(&q(&mut c, &["BGREWRITEAOF"]).await).contains("started") {
-            started += 1;
-            rewrites_done(&server, started).await;
-        }
-    }
+    let started = rewrite_repeatedly(&server, &mut c, 15).await;
     assert!(started >= 1);
     let mut acked = Vec::new();
     for w in writers {
@@ -764,5 +780,36 @@ async fn the_file_is_rewritten_automatically_when_it_doubles() {
     server.server.shutdown().await;
     let cmds = aof_commands(&dir);
     assert!(named(&cmds, "SET").iter().any(|c| c[1] == "n"), "{cmds:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn with_appendfsync_always_replies_keep_flowing_through_a_rewrite() {
+    let dir = temp_dir("always-rewrite");
+    let server = start_aof(&dir, "always").await;
+    let mut c = server.conn().await;
+    fill(&mut c, 5_000).await;
+    let mut w = c.clone();
+    let writer = tokio::spawn(async move {
+        for i in 1..=300i64 {
+            // Each reply waits for its fsync; a rewrite's switch must not hold one forever
+            // (the connection's response timeout would fail the test).
+            let n: i64 = redis::cmd("INCR")
+                .arg("n")
+                .query_async(&mut w)
+                .await
+                .expect("incr");
+            assert_eq!(n, i);
+        }
+    });
+    assert!(rewrite_repeatedly(&server, &mut c, 0).await >= 1);
+    common::within("writer", writer).await.expect("writer");
+    drop(c);
+    let server = restart(server, &dir).await;
+    let mut c = server.conn().await;
+    assert_eq!(s(&q(&mut c, &["GET", "n"]).await), "300");
+    assert_eq!(s(&q(&mut c, &["DBSIZE"]).await), "5001");
+    drop(c);
+    server.server.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

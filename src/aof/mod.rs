@@ -210,6 +210,9 @@ pub(crate) struct Core {
     synced: tokio::sync::watch::Sender<u64>,
     /// Deletions fed on behalf of the keyspace (expiry, eviction); changed under its lock.
     event_feeds: AtomicU64,
+    /// A rewrite switched the writer to a new file not yet fsynced and renamed into place:
+    /// fsyncs must not release `appendfsync always` replies until it is.
+    switching: AtomicBool,
     stats: Stats,
     /// For rewrites started by the writer (auto-rewrite) or by CONFIG SET.
     server: OnceLock<Weak<Shared>>,
@@ -242,6 +245,7 @@ impl Default for Aof {
                 write_lock: Mutex::new(()),
                 synced: tokio::sync::watch::channel(0).0,
                 event_feeds: AtomicU64::new(0),
+                switching: AtomicBool::new(false),
                 stats,
                 server: OnceLock::new(),
             }),
@@ -432,7 +436,7 @@ impl Aof {
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
             self.core.stats.current_size.store(size, Ordering::Relaxed);
             self.core.stats.base_size.store(size, Ordering::Relaxed);
-            self.install_file(file);
+            self.install_file(file, true);
             self.core.feeding.store(true, Ordering::SeqCst);
             true
         } else {
@@ -458,18 +462,22 @@ impl Aof {
 
     /// Makes `file` the AOF: pending records for the old file are dropped (the caller made sure
     /// the new file already holds their effect), the next record starts with SELECT.
-    fn install_file(&self, file: File) {
+    /// `durable`: the file is already fsynced and in place, so everything fed so far counts
+    /// as synced; otherwise the rewrite publishes that once it has fsynced and renamed it.
+    fn install_file(&self, file: File, durable: bool) {
         self.ensure_writer();
         let _w = lock(&self.core.write_lock);
         let mut f = lock(&self.core.feed);
         f.buf.clear();
         f.last_db = None;
         f.file = Some(Arc::new(file));
-        f.unsynced = false;
+        f.unsynced = !durable;
         let fed = f.fed;
         drop(f);
         self.core.room.notify_all();
-        self.core.synced.send_replace(fed);
+        if durable {
+            self.core.synced.send_replace(fed);
+        }
     }
 
     /// Mirrors the configuration; turns the AOF on (by a rewrite, as Redis does) or off when

@@ -14,9 +14,12 @@
 //!    current state (a database that changed wholesale as `FLUSHDB` plus a new dump of it),
 //!    until a round saw fewer than [`SWITCH_AT_MOST`] changed keys.
 //! 4. The temporary file is fsynced, then, holding the exec gate exclusively and the keyspace
-//!    lock, the keys that changed during the last round are written again the same way, the
-//!    file is fsynced, renamed over the AOF, the directory fsynced, and the AOF writer switched
-//!    to it, dropping the records it had not written yet for the old file.
+//!    lock, the keys that changed during the last round are written again the same way and
+//!    the AOF writer is switched to the file, dropping the records it had not written yet for
+//!    the old one. Released, the file is fsynced, renamed over the AOF and the directory
+//!    fsynced; until then `appendfsync always` replies for records in the new file are held
+//!    back (a crash before the rename leaves the old file, which lacks only unacknowledged
+//!    records).
 //!
 //! Why this is exact: a key that never changed after step 1 has the same value in every slice,
 //! so its dump is its current state. Every other key was touched, so the file ends with its
@@ -326,12 +329,39 @@ fn write_and_switch(
         dump_db(shared, dbi, &mut file, temp)?;
     }
     catch_up(shared, &mut file, temp)?;
-    let mut chunk = Vec::new();
+    let chunk = Vec::new();
     file.sync_data().map_err(io("can't fsync", temp))?;
 
-    // The switch: nothing else runs meanwhile.
+    // The switch: nothing else runs meanwhile. Only the last changes are written under it;
+    // the writer goes on in the new file while it is fsynced and renamed, and with `appendfsync
+    // always` no reply is released until that is done (`switching`).
+    let core = &shared.aof.core;
+    core.switching.store(true, Ordering::SeqCst);
+    let switched = switch(shared, &mut file, chunk, temp);
+    let durable = switched.and_then(|()| {
+        file.sync_data().map_err(io("can't fsync", temp))?;
+        std::fs::rename(temp, path).map_err(io("can't rename the rewritten AOF to", path))?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    });
+    core.switching.store(false, Ordering::SeqCst);
+    // Publishes what the new file holds as fsynced (the writer held that back meanwhile).
+    super::writer::flush(core, true);
+    durable
+}
+
+/// The exclusive step: the keys changed during the last catch-up round are written to the new
+/// file, and the writer is pointed at it.
+fn switch(
+    shared: &Shared,
+    file: &mut std::fs::File,
+    mut chunk: Vec<u8>,
+    temp: &Path,
+) -> Result<(), AofError> {
     let _gate = shared.exec_gate_exclusive();
-    let switch_started = Instant::now();
+    let started = Instant::now();
     let mut ks = shared.keyspace();
     if !shared.aof.rewrite_wanted() {
         return Err(AofError::Cancelled);
@@ -356,24 +386,18 @@ fn write_and_switch(
         }
     }
     file.write_all(&chunk).map_err(io("can't write", temp))?;
-    file.sync_data().map_err(io("can't fsync", temp))?;
-    drop(file);
-    std::fs::rename(temp, path).map_err(io("can't rename the rewritten AOF to", path))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    let new = open_append(path)?;
+    let new = open_append(temp)?;
     let size = new.metadata().map(|m| m.len()).unwrap_or(0);
     let s = &shared.aof.core.stats;
     s.current_size.store(size, Ordering::Relaxed);
     s.base_size.store(size, Ordering::Relaxed);
     if shared.aof.feeding() {
-        shared.aof.install_file(new);
+        shared.aof.install_file(new, false);
     }
     drop(ks);
     tracing::info!(
         "AOF rewrite: the switch to the new file held clients for {:.1} ms",
-        switch_started.elapsed().as_secs_f64() * 1000.0
+        started.elapsed().as_secs_f64() * 1000.0
     );
     Ok(())
 }
