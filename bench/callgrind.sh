@@ -40,7 +40,7 @@ run_one() {
     out="$TMP/$server.$name.out"
     if [ "$server" = herald ]; then
         valgrind --tool=callgrind --callgrind-out-file="$out" "$HERALD" --port "$port" \
-            --bind 127.0.0.1 >"$TMP/$server.$name.log" 2>&1 &
+            --bind 127.0.0.1 --save "" --appendonly no >"$TMP/$server.$name.log" 2>&1 &
     else
         valgrind --tool=callgrind --callgrind-out-file="$out" "$REDIS_SERVER" --port "$port" \
             --save '' --appendonly no >"$TMP/$server.$name.log" 2>&1 &

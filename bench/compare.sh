@@ -70,7 +70,7 @@ wait_ping() {
 }
 
 HERALD_PORT=$(free_port)
-"$HERALD_SERVER" --port "$HERALD_PORT" --bind 127.0.0.1 --maxclients 20000 \
+"$HERALD_SERVER" --port "$HERALD_PORT" --bind 127.0.0.1 --save "" --appendonly no --maxclients 20000 \
     >"$WORK/herald-server.log" 2>&1 &
 HERALD_PID=$!
 REDIS_PORT=$(free_port)
