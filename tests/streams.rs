@@ -729,3 +729,53 @@ async fn blocked_group_reader_fails_when_its_stream_expires() {
     );
     assert_eq!(srv.info_int("blocked_clients").await, 0);
 }
+
+#[tokio::test]
+async fn blocked_group_reader_fails_when_its_stream_is_evicted() {
+    let srv = common::start().await;
+    let mut c = srv.conn().await;
+    q(&mut c, &["XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"]).await;
+    // The only key with a TTL, so volatile-ttl evicts it first.
+    q(&mut c, &["EXPIRE", "q", "100000"]).await;
+    q(
+        &mut c,
+        &["CONFIG", "SET", "maxmemory-policy", "volatile-ttl"],
+    )
+    .await;
+    let mut raw = srv.raw().await;
+    raw.send_cmd(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "q",
+        ">",
+    ])
+    .await;
+    let waited = Instant::now();
+    while srv.info_int("blocked_clients").await != 1 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "reader never blocked"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Over the limit: the next command evicts the stream, which fails the blocked reader.
+    q(&mut c, &["CONFIG", "SET", "maxmemory", "1"]).await;
+    let _ = redis::cmd("SET")
+        .arg("x")
+        .arg("y")
+        .query_async::<Value>(&mut c)
+        .await;
+    let reply = raw.read_frame().await;
+    q(&mut c, &["CONFIG", "SET", "maxmemory", "0"]).await;
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        "-NOGROUP No such key 'q' or consumer group 'g' in XREADGROUP with GROUP option\r\n"
+    );
+    assert_eq!(q(&mut c, &["EXISTS", "q"]).await, Value::Int(0));
+    assert_eq!(srv.info_int("blocked_clients").await, 0);
+}

@@ -54,8 +54,12 @@ pub fn install_event_sink(shared: &Arc<Shared>) {
         if matches!(event, "expired" | "evicted") {
             server.aof.feed_deletion(db, key);
         }
-        if class == crate::notify::EventClass::Expired {
-            // A blocked XREADGROUP on an expired stream fails (Redis's signalDeletedKeyAsReady).
+        if matches!(
+            class,
+            crate::notify::EventClass::Expired | crate::notify::EventClass::Evicted
+        ) {
+            // A blocked XREADGROUP on a stream that expired or was evicted fails (Redis's
+            // signalDeletedKeyAsReady).
             crate::server::blocking::signal_key_ready(&server, db, key);
         }
         notify(&server, class, event, key, db);
