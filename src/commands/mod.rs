@@ -317,17 +317,19 @@ fn check_and_run(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
     }
     ctx.conn.last_cmd = spec.name;
-    let touches_keyspace =
-        spec.first_key > 0 || spec.has_flag("write") || spec.has_flag("readonly");
+    let is_write = spec.has_flag("write");
+    let touches_keyspace = spec.first_key > 0 || is_write || spec.has_flag("readonly");
     let shared = ctx.shared.clone();
     let _gate = (touches_keyspace && !ctx.conn.in_exec).then(|| shared.exec_gate_shared());
     // What a write command changes is appended to the AOF when it releases the keyspace.
-    let propagating = shared.aof.feeding() && spec.has_flag("write");
+    let propagating = is_write && shared.aof.feeding();
     if propagating {
         crate::aof::propagate::begin(ctx.conn.db, args);
     }
     let result = (spec.handler)(ctx, args);
-    crate::server::blocking::signal_written_keys(&shared, ctx.conn.db, spec, args);
+    if is_write {
+        crate::server::blocking::signal_written_keys(&shared, ctx.conn.db, spec, args);
+    }
     if propagating {
         crate::aof::propagate::end();
     }

@@ -335,7 +335,7 @@ pub fn signal_db_ready(shared: &Shared, db: usize) {
     shared.blocking.signal(ReadyEntry::Db(db));
 }
 
-/// After a write command: while XREADGROUP clients are blocked, signals the keys the command
+/// After a write command (the caller checks the flag): while XREADGROUP clients are blocked, signals the keys the command
 /// wrote (every database for FLUSHALL, the current one for FLUSHDB), as Redis's
 /// `signalDeletedKeyAsReady`, so a blocked XREADGROUP whose stream was deleted or replaced is
 /// re-run and gets its error. Costs one atomic load otherwise.
@@ -345,7 +345,7 @@ pub fn signal_written_keys(
     spec: &crate::commands::CommandSpec,
     args: &[Bytes],
 ) {
-    if shared.blocking.group_readers.load(Ordering::Relaxed) == 0 || !spec.has_flag("write") {
+    if shared.blocking.group_readers.load(Ordering::Relaxed) == 0 {
         return;
     }
     match spec.name {
