@@ -73,6 +73,14 @@ pub fn expire_hash_fields(shared: &Shared, db: &mut Db, dbi: usize, key: &[u8], 
     n
 }
 
+/// Whether a hash is looked up for a read command (which raises `keymiss` when there is none,
+/// as Redis's `lookupKeyRead`) or for a write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    Read,
+    Write,
+}
+
 /// The hash at `key` after lazy field expiry; `Ok(None)` if there is none (any more).
 fn hash_mut<'a>(
     shared: &Shared,
@@ -80,32 +88,11 @@ fn hash_mut<'a>(
     db: &'a mut Db,
     key: &[u8],
     now: i64,
-) -> Result<Option<&'a mut Hash>, CmdError> {
-    hash_lookup(shared, dbi, db, key, now, false)
-}
-
-/// [`hash_mut`] for a read command: raises `keymiss` when there is no hash.
-fn hash_read<'a>(
-    shared: &Shared,
-    dbi: usize,
-    db: &'a mut Db,
-    key: &[u8],
-    now: i64,
-) -> Result<Option<&'a mut Hash>, CmdError> {
-    hash_lookup(shared, dbi, db, key, now, true)
-}
-
-fn hash_lookup<'a>(
-    shared: &Shared,
-    dbi: usize,
-    db: &'a mut Db,
-    key: &[u8],
-    now: i64,
-    read: bool,
+    lookup: Lookup,
 ) -> Result<Option<&'a mut Hash>, CmdError> {
     let due = match db.typed_mut(key, pick_mut)? {
         None => {
-            if read {
+            if lookup == Lookup::Read {
                 db.key_miss(key);
             }
             return Ok(None);
@@ -140,7 +127,7 @@ fn hset_generic(ctx: &mut Ctx<'_>, args: &[Bytes], name: &str, hmset: bool) -> C
             .filter(|p| h.set(&p[0], &p[1], false, &lim))
             .count()
     };
-    let created = match hash_mut(shared, dbi, db, key, now_ms())? {
+    let created = match hash_mut(shared, dbi, db, key, now_ms(), Lookup::Write)? {
         Some(h) => apply(h),
         None => {
             let mut h = Hash::default();
@@ -177,7 +164,7 @@ pub fn hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let mut ks = shared.keyspace();
     let db = ks.db(dbi);
-    match hash_mut(shared, dbi, db, key, now_ms())? {
+    match hash_mut(shared, dbi, db, key, now_ms(), Lookup::Write)? {
         Some(h) if h.contains(&args[2]) => {
             ctx.out.int(0);
             return Ok(());
@@ -204,7 +191,9 @@ pub fn hget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    match hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?.and_then(|h| h.get(&args[2])) {
+    match hash_mut(shared, ctx.conn.db, db, &args[1], now_ms(), Lookup::Read)?
+        .and_then(|h| h.get(&args[2]))
+    {
         Some(v) => ctx.out.bulk(v),
         None => ctx.out.null(),
     }
@@ -216,7 +205,7 @@ pub fn hmget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let h = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?;
+    let h = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms(), Lookup::Read)?;
     let h = h.as_deref();
     ctx.out.array(args.len() - 2);
     for f in &args[2..] {
@@ -235,7 +224,7 @@ pub fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let mut ks = shared.keyspace();
     let db = ks.db(dbi);
-    let Some(h) = hash_mut(shared, dbi, db, key, now_ms())? else {
+    let Some(h) = hash_mut(shared, dbi, db, key, now_ms(), Lookup::Write)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -268,7 +257,8 @@ pub fn hlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let n = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?.map_or(0, |h| h.len());
+    let n =
+        hash_mut(shared, ctx.conn.db, db, &args[1], now_ms(), Lookup::Read)?.map_or(0, |h| h.len());
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -278,7 +268,7 @@ pub fn hstrlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let n = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?
+    let n = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms(), Lookup::Read)?
         .and_then(|h| h.get(&args[2]))
         .map_or(0, <[u8]>::len);
     ctx.out.int(n as i64);
@@ -290,7 +280,7 @@ pub fn hexists(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let is = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?
+    let is = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms(), Lookup::Read)?
         .is_some_and(|h| h.contains(&args[2]));
     ctx.out.int(i64::from(is));
     Ok(())
@@ -307,7 +297,7 @@ fn getall_generic(ctx: &mut Ctx<'_>, args: &[Bytes], part: Part) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let h = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?;
+    let h = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms(), Lookup::Read)?;
     let n = h.as_ref().map_or(0, |h| h.len());
     match part {
         Part::Both => ctx.out.map(n),
@@ -352,7 +342,7 @@ pub fn hincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let mut ks = shared.keyspace();
     let db = ks.db(dbi);
-    let h = hash_mut(shared, dbi, db, key, now_ms())?;
+    let h = hash_mut(shared, dbi, db, key, now_ms(), Lookup::Write)?;
     let old = match h.as_ref().and_then(|h| h.get(&args[2])) {
         Some(v) => crate::protocol::parser::parse_i64(v)
             .ok_or_else(|| CmdError::Other("hash value is not an integer".into()))?,
@@ -390,7 +380,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let mut ks = shared.keyspace();
     let db = ks.db(dbi);
-    let h = hash_mut(shared, dbi, db, key, now_ms())?;
+    let h = hash_mut(shared, dbi, db, key, now_ms(), Lookup::Write)?;
     let old = match h.as_ref().and_then(|h| h.get(&args[2])) {
         Some(v) => long_double::parse(v)
             .ok_or_else(|| CmdError::Other("hash value is not a float".into()))?,
@@ -451,7 +441,7 @@ pub fn hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let h = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())?;
+    let h = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms(), Lookup::Read)?;
     let Some(l) = count else {
         match h.and_then(|h| h.random_entry()) {
             Some((f, _)) => ctx.out.bulk(f),
@@ -519,7 +509,7 @@ pub fn hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let shared = ctx.shared;
     let mut ks = shared.keyspace();
     let db = ks.db(ctx.conn.db);
-    let Some(h) = hash_read(shared, ctx.conn.db, db, &args[1], now_ms())? else {
+    let Some(h) = hash_mut(shared, ctx.conn.db, db, &args[1], now_ms(), Lookup::Read)? else {
         scan_reply_head(ctx.out, 0, 0);
         return Ok(());
     };
@@ -614,7 +604,7 @@ fn hexpire_generic(
         fields_at,
         "Parameter `numFields` should be greater than 0",
     )?;
-    let Some(h) = hash_mut(shared, dbi, db, key, now)? else {
+    let Some(h) = hash_mut(shared, dbi, db, key, now, Lookup::Write)? else {
         ctx.out.array(fields.len());
         for _ in fields {
             ctx.out.int(ExpireOutcome::NoField as i64);
@@ -705,7 +695,7 @@ fn httl_generic(ctx: &mut Ctx<'_>, args: &[Bytes], relative: bool, unit: TimeUni
     let db = ks.db(dbi);
     db.typed_read(&args[1], pick)?;
     let fields = parse_fields(args, 2, "Number of fields must be a positive integer")?;
-    let h = hash_mut(shared, dbi, db, &args[1], now)?;
+    let h = hash_mut(shared, dbi, db, &args[1], now, Lookup::Write)?;
     ctx.out.array(fields.len());
     let base = if relative { now } else { 0 };
     for f in fields {
@@ -751,7 +741,7 @@ pub fn hpersist(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ks.db(dbi);
     db.typed(key, pick)?;
     let fields = parse_fields(args, 2, "Number of fields must be a positive integer")?;
-    let Some(h) = hash_mut(shared, dbi, db, key, now_ms())? else {
+    let Some(h) = hash_mut(shared, dbi, db, key, now_ms(), Lookup::Write)? else {
         ctx.out.array(fields.len());
         for _ in fields {
             ctx.out.int(-2);
