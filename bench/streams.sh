@@ -38,18 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 20000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-    echo "streams.sh: no free port found" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 wait_ping() {
     for _ in $(seq 1 100); do
