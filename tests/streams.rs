@@ -21,6 +21,40 @@ async fn q(conn: &mut MultiplexedConnection, args: &[&str]) -> Value {
         .unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
+/// XADD `n` entries with IDs 1-0 .. n-0 and one field `f v` to `key`.
+async fn add_entries(c: &mut MultiplexedConnection, key: &str, n: u64) {
+    for i in 1..=n {
+        let id = format!("{i}-0");
+        q(c, &["XADD", key, &id, "f", "v"]).await;
+    }
+}
+
+/// XREADGROUP GROUP `group` `consumer` COUNT `count` STREAMS `key` >.
+async fn read_group(
+    c: &mut MultiplexedConnection,
+    key: &str,
+    group: &str,
+    consumer: &str,
+    count: u64,
+) -> Value {
+    let count = count.to_string();
+    q(
+        c,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            group,
+            consumer,
+            "COUNT",
+            &count,
+            "STREAMS",
+            key,
+            ">",
+        ],
+    )
+    .await
+}
+
 fn cmd(args: &[&str]) -> redis::Cmd {
     let mut c = redis::cmd(args[0]);
     for a in &args[1..] {
@@ -408,26 +442,9 @@ async fn blocked_group_readers_fail_when_group_or_stream_goes() {
 async fn xinfo_reports_stream_groups_and_consumers() {
     let srv = common::start().await;
     let mut c = srv.conn().await;
-    for i in 1..=3 {
-        let id = format!("{i}-0");
-        q(&mut c, &["XADD", "s", &id, "f", "v"]).await;
-    }
+    add_entries(&mut c, "s", 3).await;
     q(&mut c, &["XGROUP", "CREATE", "s", "g", "0"]).await;
-    q(
-        &mut c,
-        &[
-            "XREADGROUP",
-            "GROUP",
-            "g",
-            "alice",
-            "COUNT",
-            "2",
-            "STREAMS",
-            "s",
-            ">",
-        ],
-    )
-    .await;
+    read_group(&mut c, "s", "g", "alice", 2).await;
     let info = text(&q(&mut c, &["XINFO", "STREAM", "s"]).await);
     assert!(info.starts_with("length 3 radix-tree-keys 1"), "{info}");
     assert!(info.contains("last-generated-id 3-0"), "{info}");
@@ -523,26 +540,9 @@ fn pending_rows(v: &Value) -> Vec<(String, String, i64, i64)> {
 async fn claim_options_idle_time_retrycount_force_lastid_and_noack() {
     let srv = common::start().await;
     let mut c = srv.conn().await;
-    for i in 1..=4 {
-        let id = format!("{i}-0");
-        q(&mut c, &["XADD", "s", &id, "f", "v"]).await;
-    }
+    add_entries(&mut c, "s", 4).await;
     q(&mut c, &["XGROUP", "CREATE", "s", "g", "0"]).await;
-    q(
-        &mut c,
-        &[
-            "XREADGROUP",
-            "GROUP",
-            "g",
-            "a",
-            "COUNT",
-            "2",
-            "STREAMS",
-            "s",
-            ">",
-        ],
-    )
-    .await;
+    read_group(&mut c, "s", "g", "a", 2).await;
     // IDLE sets the delivery time in the past; RETRYCOUNT sets the counter.
     let v = q(
         &mut c,
@@ -645,10 +645,7 @@ async fn claim_options_idle_time_retrycount_force_lastid_and_noack() {
 async fn group_positions_counters_and_setid() {
     let srv = common::start().await;
     let mut c = srv.conn().await;
-    for i in 1..=5 {
-        let id = format!("{i}-0");
-        q(&mut c, &["XADD", "s", &id, "f", "v"]).await;
-    }
+    add_entries(&mut c, "s", 5).await;
     q(&mut c, &["XGROUP", "CREATE", "s", "late", "$"]).await;
     q(
         &mut c,
